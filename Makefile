@@ -1,0 +1,59 @@
+# Two commands matter: `make run` (serve the app) and `make test` (everything CI runs).
+# Both bootstrap what they need (.venv, dependencies, migrations) and are idempotent.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+STAMP := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml scripts/requirements.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: make PYTHON=python3.12 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing dependencies into $(VENV) ..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python scripts/requirements.py dev > $(VENV)/requirements.txt
+	@$(BIN)/python -m pip install --quiet -r $(VENV)/requirements.txt
+	@touch $@
+
+install: $(STAMP)  ## Create .venv and install the app with its dev tools
+
+migrate: install  ## Apply database migrations (SQLite file db.sqlite3 by default)
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate  ## Serve the app on http://127.0.0.1:8000
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install  ## ruff format --check and ruff check
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: install  ## mypy with django-stubs and drf-stubs
+	$(BIN)/mypy apps gatewayproject
+
+migrations-check: install  ## Fail if a model change has no migration
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: install  ## pytest on SQLite
+	$(BIN)/pytest
+
+test-postgres: install  ## pytest on PostgreSQL (skipped when unreachable, unless CI is set)
+	@$(BIN)/python scripts/service_available.py postgres "$(PG_URL)"; status=$$?; \
+	if [ $$status -eq 0 ]; then DATABASE_URL="$(PG_URL)" $(BIN)/pytest; \
+	elif [ $$status -ne 1 ]; then exit $$status; fi
+
+fuzz: install  ## schemathesis against the running app's /v1/openapi.json
+	$(BIN)/python scripts/fuzz.py
+
+test: lint typecheck migrations-check test-sqlite test-postgres fuzz  ## Everything CI runs
+
+clean:  ## Remove .venv, caches and the local database
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build

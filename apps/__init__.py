@@ -1,0 +1,1 @@
+"""Django apps, one per concern: pets, photos, api_keys, gateway."""

@@ -1,0 +1,1 @@
+"""Pets: the owner-scoped CRUD resource."""

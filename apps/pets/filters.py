@@ -1,0 +1,15 @@
+"""Query filters for the pets list."""
+
+from __future__ import annotations
+
+import django_filters
+
+from apps.pets.models import Pet, Species
+
+
+class PetFilter(django_filters.FilterSet):
+    species = django_filters.ChoiceFilter(choices=Species.choices, help_text="Only this species.")
+
+    class Meta:
+        model = Pet
+        fields = ("species",)

@@ -1,0 +1,55 @@
+"""Writes to pets: create, update (bumping `version`), delete."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+
+from apps.pets.models import Pet
+
+UPDATABLE_FIELDS = frozenset({"name", "species", "birth_date", "notes"})
+
+
+@transaction.atomic
+def pet_create(
+    *,
+    owner: User,
+    name: str,
+    species: str,
+    birth_date: datetime.date | None = None,
+    notes: str = "",
+) -> Pet:
+    pet = Pet(owner=owner, name=name, species=species, birth_date=birth_date, notes=notes)
+    _validate(pet)
+    pet.save()
+    return pet
+
+
+@transaction.atomic
+def pet_update(*, pet: Pet, data: dict[str, Any]) -> Pet:
+    """Apply `data` and bump the version in the same UPDATE, so concurrent writers each count."""
+    unknown = set(data) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not updatable: {', '.join(sorted(unknown))}")
+    for field, value in data.items():
+        setattr(pet, field, value)
+    _validate(pet)
+    pet.version = F("version") + 1
+    pet.save(update_fields=[*data, "version", "updated_at"])
+    pet.refresh_from_db(fields=["version", "updated_at"])
+    return pet
+
+
+def _validate(pet: Pet) -> None:
+    # Field rules only: the database enforces the check constraints, and the owner is
+    # an object we already hold, so neither needs an extra query here.
+    pet.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def pet_delete(*, pet: Pet) -> None:
+    pet.delete()

@@ -1,0 +1,71 @@
+"""HTTP wiring for /v1/pets: thin views over selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from apps.pets import selectors, services
+from apps.pets.filters import PetFilter
+from apps.pets.models import Pet
+from apps.pets.serializers import PetSerializer
+
+PET_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The pet's id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your pets", description="A page of the caller's pets."),
+    create=extend_schema(
+        summary="Create a pet",
+        description="Creates a pet owned by the caller; the `Location` header is its URL.",
+    ),
+    retrieve=extend_schema(summary="Read a pet", parameters=[PET_ID]),
+    update=extend_schema(
+        summary="Replace a pet",
+        description="Replaces every writable field; omitted optional fields are cleared.",
+        parameters=[PET_ID],
+    ),
+    partial_update=extend_schema(summary="Update some fields of a pet", parameters=[PET_ID]),
+    destroy=extend_schema(summary="Delete a pet", parameters=[PET_ID]),
+)
+class PetViewSet(viewsets.ModelViewSet[Pet]):
+    """The caller's pets. Someone else's pet is a 404 for every method."""
+
+    serializer_class = PetSerializer
+    # Ids are integers: anything else is an unknown route (404), never a 500.
+    lookup_value_regex = r"[0-9]{1,18}"
+    filterset_class = PetFilter
+    search_fields = ("name",)
+    ordering_fields = ("name", "created_at")
+    ordering = ("-created_at",)
+
+    def get_queryset(self) -> QuerySet[Pet]:
+        return selectors.pet_list(owner=self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pet = services.pet_create(owner=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        location = request.build_absolute_uri(reverse("pets:pet-detail", args=[pet.pk]))
+        return Response(
+            self.get_serializer(pet).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Pet]) -> None:
+        pet = cast(Pet, serializer.instance)
+        serializer.instance = services.pet_update(pet=pet, data=dict(serializer.validated_data))
+
+    def perform_destroy(self, instance: Pet) -> None:
+        services.pet_delete(pet=instance)

@@ -1,0 +1,1 @@
+"""The Django project behind Amazon API Gateway: settings, URLs and every entry point."""

@@ -1,0 +1,24 @@
+"""URL configuration: /health, /v1 (API, OpenAPI document, docs) and /admin/."""
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from gatewayproject.views import HealthView
+
+handler400 = "gatewayproject.errors.bad_request"
+handler403 = "gatewayproject.errors.permission_denied"
+handler404 = "gatewayproject.errors.page_not_found"
+handler500 = "gatewayproject.errors.server_error"
+
+v1_patterns: list[URLPattern | URLResolver] = [
+    path("", include("apps.pets.urls")),
+    re_path(r"^openapi\.json/?$", SpectacularJSONAPIView.as_view(), name="openapi"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+]
+
+urlpatterns = [
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    path("v1/", include(v1_patterns)),
+    path("admin/", admin.site.urls),
+]

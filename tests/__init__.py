@@ -1,0 +1,1 @@
+"""The test suite; mirrors apps/ and adds the project-level tests."""

@@ -1,0 +1,46 @@
+"""Fixtures shared by every test: users, and API clients authenticated the default way."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def user() -> AbstractBaseUser:
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def other_user() -> AbstractBaseUser:
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[AbstractBaseUser], APIClient]:
+    """An API client that authenticates as `user` the way /v1 expects by default."""
+
+    def make(user: AbstractBaseUser) -> APIClient:
+        client = APIClient()
+        token = base64.b64encode(f"{user.get_username()}:{PASSWORD}".encode()).decode()
+        client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for: Callable[[AbstractBaseUser], APIClient], user: AbstractBaseUser) -> APIClient:
+    """A client for `user`."""
+    return client_for(user)

@@ -1,0 +1,101 @@
+"""Every error outside the admin is JSON {"message": ...}, with DEBUG on or off."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from gatewayproject.errors import flatten_errors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=[False, True], ids=["debug-off", "debug-on"])
+def debug(request: pytest.FixtureRequest, settings) -> bool:
+    settings.DEBUG = request.param
+    return bool(request.param)
+
+
+@pytest.mark.urls("tests.project.urls_boom")
+@pytest.mark.parametrize("path", ["/v1/boom", "/v1/plain-boom"])
+def test_unhandled_exception_is_json_500_with_traceback_logged(
+    debug: bool, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = Client(raise_request_exception=False)
+
+    with caplog.at_level(logging.ERROR):
+        response = client.get(path)
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"message": "Internal Server Error"}
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1, [record.getMessage() for record in errors]
+    assert errors[0].exc_info is not None
+    assert "kaboom" in str(errors[0].exc_info[1])
+
+
+@pytest.mark.parametrize("path", ["/does-not-exist", "/v1/does-not-exist", "/v1/pets/abc"])
+def test_unknown_route_is_json_404(debug: bool, path: str) -> None:
+    response = Client().get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"message": "Not Found"}
+
+
+def test_admin_keeps_html_errors(debug: bool) -> None:
+    response = Client().get("/admin/")
+
+    assert response.status_code == 302  # to the login page, as Django's admin does
+
+
+def test_csrf_failure_is_json_403(user) -> None:
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post("/v1/pets", {"name": "Rex", "species": "dog"}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["message"].startswith("CSRF Failed")
+
+
+def test_health_rejects_other_methods_as_json_405() -> None:
+    response = Client().post("/health")
+
+    assert response.status_code == 405
+    assert response.json() == {"message": 'Method "POST" not allowed.'}
+
+
+def test_error_shape_has_only_message_and_errors(api: APIClient) -> None:
+    response = api.post("/v1/pets", {"name": ""}, format="json")
+
+    assert set(response.json()) == {"message", "errors"}
+    for messages in response.json()["errors"].values():
+        assert isinstance(messages, list)
+        assert all(isinstance(message, str) for message in messages)
+
+
+@pytest.mark.parametrize(
+    ("detail", "expected"),
+    [
+        ({"name": ["bad"]}, {"name": ["bad"]}),
+        (["whole object bad"], {"non_field_errors": ["whole object bad"]}),
+        ("single", {"non_field_errors": ["single"]}),
+        ({"address": {"city": ["required"]}}, {"address.city": ["required"]}),
+        ({"items": [{}, {"qty": ["too many"]}]}, {"items.1.qty": ["too many"]}),
+        ({"name": []}, {}),
+    ],
+)
+def test_flatten_errors(detail: object, expected: dict[str, list[str]]) -> None:
+    assert flatten_errors(detail) == expected
+
+
+def test_json_error_body_is_valid_json_for_html_rewrites(debug: bool) -> None:
+    response = Client().get("/nope/")
+
+    assert json.loads(response.content) == {"message": "Not Found"}
