@@ -28,13 +28,33 @@ def anon_client() -> APIClient:
 
 
 @pytest.fixture
-def client_for(db: None) -> Callable[[AbstractBaseUser], APIClient]:
+def auth_headers(db: None) -> Callable[[AbstractBaseUser], dict[str, str]]:
+    """HTTP headers (lower-case names) that authenticate as `user` the way /v1 expects.
+
+    Tests that build raw requests (Lambda events, the local gateway) use this, so they keep
+    working when the default authentication scheme changes.
+    """
+
+    def make(user: AbstractBaseUser) -> dict[str, str]:
+        token = base64.b64encode(f"{user.get_username()}:{PASSWORD}".encode()).decode()
+        return {"authorization": f"Basic {token}"}
+
+    return make
+
+
+@pytest.fixture
+def client_for(
+    auth_headers: Callable[[AbstractBaseUser], dict[str, str]],
+) -> Callable[[AbstractBaseUser], APIClient]:
     """An API client that authenticates as `user` the way /v1 expects by default."""
 
     def make(user: AbstractBaseUser) -> APIClient:
         client = APIClient()
-        token = base64.b64encode(f"{user.get_username()}:{PASSWORD}".encode()).decode()
-        client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+        meta = {
+            "HTTP_" + name.upper().replace("-", "_"): value
+            for name, value in auth_headers(user).items()
+        }
+        client.credentials(**meta)
         return client
 
     return make
