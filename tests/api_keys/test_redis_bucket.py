@@ -73,7 +73,9 @@ def test_a_burst_is_capped_and_refills_at_the_rate(store: RedisUsageStore, make_
     now = START
 
     burst = [admit(store, key, now).admitted for _ in range(7)]
-    half_second_later = [admit(store, key, now.replace(microsecond=500000)).admitted for _ in range(2)]
+    half_second_later = [
+        admit(store, key, now.replace(microsecond=500000)).admitted for _ in range(2)
+    ]
 
     assert burst == [True] * 5 + [False] * 2
     assert half_second_later == [True, False]
@@ -144,5 +146,5 @@ def test_the_system_check_refuses_a_bad_redis_url(settings: Any) -> None:
 
     settings.API_KEYS = {**settings.API_KEYS, "REDIS_URL": "http://127.0.0.1:6379"}
 
-    with pytest.raises(SystemCheckError, match="api_keys.E001"):
+    with pytest.raises(SystemCheckError, match=r"api_keys\.E001"):
         call_command("check")

@@ -108,7 +108,8 @@ def test_a_lagging_clock_never_moves_the_period_or_day_backwards(make_key) -> No
     admitted = admit(key, late)
     refused = admit(key, late)
 
-    assert admitted.admitted and admitted.used == 2
+    assert admitted.admitted
+    assert admitted.used == 2
     assert not refused.admitted
     meter = KeyMeter.objects.get(pk=key.pk)
     assert (meter.day, meter.day_count) == (datetime.date(2026, 1, 15), 2)
@@ -138,9 +139,12 @@ def test_the_statement_only_has_the_clauses_it_needs() -> None:
     full = admission_sql(bucket=True, quota=True)
     bare = admission_sql(bucket=False, quota=False)
 
-    assert full.startswith("UPDATE") and "RETURNING" in full
-    assert "%(limit)s" in full and "%(burst)s" in full
-    assert "%(limit)s" not in bare and "tokens" not in bare
+    assert full.startswith("UPDATE")
+    assert "RETURNING" in full
+    assert "%(limit)s" in full
+    assert "%(burst)s" in full
+    assert "%(limit)s" not in bare
+    assert "tokens" not in bare
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ def stored_count(key: Any) -> int:
     return int(KeyMeter.objects.get(pk=key.pk).period_count)
 
 
-# --- Token bucket ----------------------------------------------------------------------------
+# --- Token bucket ---
 
 
 def test_a_burst_admits_at_most_burst_requests_at_once(make_key, key_client, clock) -> None:
@@ -77,9 +77,7 @@ def test_a_clock_that_runs_backwards_adds_no_tokens(make_key, key_client, clock)
     assert statuses(client, 1) == [429]
 
 
-def test_throttled_requests_do_not_count_against_the_quota(
-    make_key, key_client, clock
-) -> None:
+def test_throttled_requests_do_not_count_against_the_quota(make_key, key_client, clock) -> None:
     key = make_key(rate=1, burst=2, limit=100)
     client = key_client(key)
 
@@ -110,7 +108,7 @@ def test_a_revoked_key_in_a_burst_is_forbidden_from_then_on(make_key, key_client
     assert stored_count(key) == 3
 
 
-# --- Quota -------------------------------------------------------------------------------------
+# --- Quota ---
 
 
 def test_the_quota_admits_limit_requests_then_limit_exceeded(
@@ -203,7 +201,7 @@ def test_a_monthly_quota_resets_on_day_offset_plus_one(
     assert statuses(client, 1) == [200]
 
 
-# --- Plan changes ----------------------------------------------------------------------------------
+# --- Plan changes ---
 
 
 def test_raising_the_limit_mid_period_applies_to_the_next_request(
@@ -268,7 +266,7 @@ def test_moving_a_key_to_another_plan_applies_at_once(
     assert statuses(client, 5) == [200, 200, 200, 200, 429]
 
 
-# --- X-RateLimit-* headers ----------------------------------------------------------------------------
+# --- X-RateLimit-* headers ---
 
 
 def test_keyed_responses_carry_quota_headers_whatever_the_status(
