@@ -17,6 +17,8 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 # start day (offset + 1) inside February.
 MAX_OFFSET = {"DAY": 0, "WEEK": 6, "MONTH": 27}
 MIN_RATE = Decimal("0.001")
+MAX_RATE = Decimal("999999.999")  # what the column (9 digits, 3 decimals) holds
+MAX_BURST = 1_000_000
 
 
 class Period(models.TextChoices):
@@ -40,11 +42,11 @@ class UsagePlan(models.Model):
     rate = models.DecimalField(
         max_digits=9,
         decimal_places=3,
-        validators=[MinValueValidator(MIN_RATE)],
+        validators=[MinValueValidator(MIN_RATE), MaxValueValidator(MAX_RATE)],
         help_text="Steady-state requests per second per key (the bucket's refill rate); > 0.",
     )
     burst = models.PositiveIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BURST)],
         help_text="Most requests a key may make at once (the bucket's size); at least 1.",
     )
     limit = models.PositiveBigIntegerField(
@@ -64,9 +66,12 @@ class UsagePlan(models.Model):
     class Meta:
         ordering = ("name",)
         constraints = [
-            models.CheckConstraint(condition=models.Q(rate__gt=0), name="api_keys_plan_rate_gt_0"),
             models.CheckConstraint(
-                condition=models.Q(burst__gte=1), name="api_keys_plan_burst_gte_1"
+                condition=models.Q(rate__gt=0, rate__lte=MAX_RATE), name="api_keys_plan_rate_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(burst__gte=1, burst__lte=MAX_BURST),
+                name="api_keys_plan_burst_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(limit__isnull=True) | models.Q(limit__gte=0),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from rest_framework_api_key.crypto import KeyGenerator
 
+from apps.api_keys.lookup import api_key_by_prefix
 from apps.api_keys.models import APIKey, DailyUsage, KeyMeter, UsagePlan
 from apps.api_keys.periods import period_end, period_start
 from apps.api_keys.storage import used_in_period
@@ -44,12 +45,7 @@ def api_key_from_raw(*, raw_key: str, now: datetime.datetime) -> APIKey:
     if len(raw_key) > MAX_KEY_LENGTH or not KEY_FORMAT.fullmatch(raw_key):
         raise KeyRejectedError("malformed")
     prefix = raw_key.partition(".")[0]
-    try:
-        key: APIKey | None = APIKey.objects.select_related("plan", "owner", "meter").get(
-            prefix=prefix
-        )
-    except APIKey.DoesNotExist:
-        key = None
+    key = api_key_by_prefix(prefix)  # = select_related("plan", "owner", "meter")
     # Always one constant-time verify, whether or not the prefix exists.
     valid = _generator.verify(raw_key, key.hashed_key if key is not None else _DUMMY_HASH)
     if key is None:

@@ -95,8 +95,12 @@ _QUOTA_LEFT = f"(CASE WHEN {_SAME_PERIOD} THEN period_count ELSE 0 END) < %(limi
 _RETURNING = "RETURNING period_count, day_count, prev_day, prev_day_count"
 
 
-def admission_sql(*, bucket: bool, quota: bool) -> str:
-    """The conditional UPDATE for a plan with/without a quota and a database bucket."""
+@lru_cache(maxsize=16)
+def admission_sql(*, bucket: bool, quota: bool, vendor: str = "") -> str:
+    """The conditional UPDATE for a plan with/without a quota and a database bucket.
+
+    Cached per vendor (its quoting): it is built from constants only.
+    """
     conditions = ["key_id = %(key_id)s"]
     if bucket:
         conditions.append(f"{_LEVEL} >= 1")
@@ -157,7 +161,9 @@ class DatabaseUsageStore:
             params |= {"now_ts": now.timestamp(), "rate": float(plan.rate), "burst": plan.burst}
         if plan.limit is not None:
             params["limit"] = plan.limit
-        sql = admission_sql(bucket=self.bucket, quota=plan.limit is not None)
+        sql = admission_sql(
+            bucket=self.bucket, quota=plan.limit is not None, vendor=connection.vendor
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             # fetchall() runs the statement to completion, so SQLite commits it now.

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from apps.api_keys.models import APIKey, KeyMeter, UsagePlan
 
@@ -30,6 +30,8 @@ def plan(**fields: object) -> UsagePlan:
     [
         ({"rate": Decimal("0")}, "rate"),
         ({"rate": Decimal("-0.5")}, "rate"),
+        ({"rate": Decimal("1000000")}, "rate"),
+        ({"burst": 1_000_001}, "burst"),
         ({"burst": 0}, "burst"),
         ({"limit": -1}, "limit"),
         ({"period": "YEAR"}, "period"),
@@ -60,13 +62,22 @@ def test_edge_values_are_valid(fields: dict[str, object]) -> None:
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("rate", 0), ("burst", 0), ("offset", 3), ("period", "YEAR")],
+    [
+        ("rate", 0),
+        ("rate", Decimal("1000000")),
+        ("burst", 0),
+        ("burst", 1_000_001),
+        ("limit", -1),
+        ("offset", 3),
+        ("period", "YEAR"),
+    ],
 )
 def test_the_database_refuses_invalid_plans_too(column: str, value: object) -> None:
     created = plan()
     created.save()
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # PostgreSQL's numeric(9, 3) overflows (DataError) before the check constraint runs.
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
         UsagePlan.objects.filter(pk=created.pk).update(**{column: value})
 
 

@@ -26,7 +26,7 @@ def test_usage_costs_one_read_and_one_write(
     assert read.startswith("SELECT")
     for table in ("api_keys_apikey", "api_keys_usageplan", "auth_user", "api_keys_keymeter"):
         assert table in read
-    assert '"api_keys_apikey"."prefix" = ' in read  # the unique (indexed) prefix
+    assert 'WHERE k."prefix" = ' in read  # the unique (indexed) prefix
     assert write.startswith('UPDATE "api_keys_keymeter"')
     assert "RETURNING" in write
 
