@@ -334,3 +334,27 @@ def test_staff_sessions_are_not_metered(make_key, clock) -> None:
     assert response.status_code == 200
     assert "X-RateLimit-Limit" not in response
     assert KeyMeter.objects.filter(period_count__gt=0).count() == 0
+
+
+def test_changing_day_to_month_keeps_todays_count(make_key, key_client, clock) -> None:
+    key = make_key(limit=3, period="DAY")
+    client = key_client(key)
+    statuses(client, 2)
+
+    key.plan.period = "MONTH"
+    key.plan.save()
+
+    assert statuses(client, 2) == [200, 429]
+
+
+def test_changing_month_to_day_starts_from_zero(make_key, key_client, clock: FakeClock) -> None:
+    key = make_key(limit=2, period="MONTH")
+    client = key_client(key)
+    clock.set(datetime.datetime(2026, 1, 13, 12, tzinfo=datetime.UTC))
+    statuses(client, 2)
+    clock.set(datetime.datetime(2026, 1, 14, 12, tzinfo=datetime.UTC))
+
+    key.plan.period = "DAY"
+    key.plan.save()
+
+    assert statuses(client, 3) == [200, 200, 429]
