@@ -358,3 +358,16 @@ def test_changing_month_to_day_starts_from_zero(make_key, key_client, clock: Fak
     key.plan.save()
 
     assert statuses(client, 3) == [200, 200, 429]
+
+
+@pytest.mark.urls("tests.project.urls_boom")
+def test_a_500_after_admission_carries_the_headers_and_counts(make_key, clock: FakeClock) -> None:
+    key = make_key(limit=5)
+    client = Client(raise_request_exception=False, HTTP_X_API_KEY=key.raw_key)
+
+    response = client.get("/v1/boom")
+
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+    assert (response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"]) == ("5", "4")
+    assert stored_count(key) == 1
