@@ -56,3 +56,12 @@ def test_no_days_is_an_empty_chart() -> None:
 
     assert "<rect" not in svg
     assert "0 days, 0 requests" in svg
+
+
+def test_the_svg_is_well_formed_xml() -> None:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(str(daily_usage_svg(days(*range(30)))))  # noqa: S314 (our own output)
+
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(root.findall("{http://www.w3.org/2000/svg}rect")) == 30
