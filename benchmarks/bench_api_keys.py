@@ -21,6 +21,7 @@ import io
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -150,6 +151,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-keys-"))
     configure(workdir)
     from django.core.wsgi import get_wsgi_application
+    from django.db import connections
 
     user, pet_id, raw_key = seed()
     app = get_wsgi_application()
@@ -172,6 +174,8 @@ def main() -> int:
             samples[name] += wall
             cpu[name] += used
     report(samples, cpu, args)
+    connections.close_all()
+    shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
