@@ -83,6 +83,10 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         # Model validation that escaped a serializer is still the client's bad input.
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return exceptions.ValidationError(detail)
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        # Like API Gateway: the status's own message ("Forbidden"), never which check failed.
+        exc.detail = exceptions.ErrorDetail(message_for(exc.status_code), code=exc.default_code)
+        return exc
     if isinstance(exc, RequestDataTooBig):
         too_big = exceptions.APIException(message_for(413))
         too_big.status_code = 413

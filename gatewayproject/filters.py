@@ -28,7 +28,8 @@ class StrictSearchFilter(SearchFilter):
                 "required": False,
                 "in": "query",
                 "description": f"Case-insensitive match on: {fields}.",
-                "schema": {"type": "string"},
+                # NUL is refused (see get_search_terms); the document says so.
+                "schema": {"type": "string", "pattern": r"^[^\x00]*$"},
             }
         ]
 

@@ -27,8 +27,24 @@ class ErrorSerializer(serializers.Serializer[Any]):
         ref_name = "Error"
 
 
+# DRF's CharField refuses NUL characters, and (trimming whitespace) a blank value unless
+# allow_blank; these patterns say so in the document, so generated clients and fuzzers
+# agree with the server. Python's \s is what str.strip() removes.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
 class AutoSchema(BaseAutoSchema):
     """Adds the error responses each operation can really return, all in the Error shape."""
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)  # type: ignore[no-untyped-call]
+        plain_string = schema.get("type") == "string" and not {"format", "pattern", "enum"} & set(
+            schema
+        )
+        if isinstance(field, serializers.CharField) and not field.read_only and plain_string:
+            blank_ok = field.allow_blank or not field.trim_whitespace
+            schema["pattern"] = NO_NUL_PATTERN if blank_ok else NOT_BLANK_PATTERN
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)

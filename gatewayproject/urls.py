@@ -13,6 +13,7 @@ handler500 = "gatewayproject.errors.server_error"
 
 v1_patterns: list[URLPattern | URLResolver] = [
     path("", include("apps.pets.urls")),
+    path("", include("apps.api_keys.urls")),
     re_path(r"^openapi\.json/?$", SpectacularJSONAPIView.as_view(), name="openapi"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
 ]

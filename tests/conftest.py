@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD, UserFactory
+from tests.api_keys.factories import APIKeyFactory
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -36,8 +36,8 @@ def auth_headers(db: None) -> Callable[[AbstractBaseUser], dict[str, str]]:
     """
 
     def make(user: AbstractBaseUser) -> dict[str, str]:
-        token = base64.b64encode(f"{user.get_username()}:{PASSWORD}".encode()).decode()
-        return {"authorization": f"Basic {token}"}
+        # A fresh key on a roomy plan (UsagePlanFactory), so no test is throttled by accident.
+        return {"x-api-key": APIKeyFactory(owner=user).raw_key}
 
     return make
 

@@ -402,6 +402,13 @@ def test_filter_by_species(api: APIClient, user) -> None:
     assert [item["id"] for item in response.json()["results"]] == [cat.pk]
 
 
+def test_filter_by_empty_species_is_400(api: APIClient) -> None:
+    response = api.get("/v1/pets?species=")
+
+    assert response.status_code == 400
+    assert "species" in response.json()["errors"]
+
+
 def test_filter_by_unknown_species_is_400(api: APIClient) -> None:
     response = api.get("/v1/pets?species=dragon")
 

@@ -67,12 +67,14 @@ def test_every_error_response_uses_the_error_shape(schema: dict[str, Any]) -> No
 @pytest.mark.parametrize(
     ("path", "method", "codes"),
     [
-        ("/v1/pets", "get", {"200", "400", "401", "403", "404"}),
-        ("/v1/pets", "post", {"201", "400", "401", "403", "415"}),
-        ("/v1/pets/{id}", "get", {"200", "401", "403", "404"}),
-        ("/v1/pets/{id}", "put", {"200", "400", "401", "403", "404", "415"}),
-        ("/v1/pets/{id}", "patch", {"200", "400", "401", "403", "404", "415"}),
-        ("/v1/pets/{id}", "delete", {"204", "401", "403", "404"}),
+        # API keys answer 403 (never 401), and every keyed operation can be a 429.
+        ("/v1/pets", "get", {"200", "400", "403", "404", "429"}),
+        ("/v1/pets", "post", {"201", "400", "403", "415", "429"}),
+        ("/v1/pets/{id}", "get", {"200", "403", "404", "429"}),
+        ("/v1/pets/{id}", "put", {"200", "400", "403", "404", "415", "429"}),
+        ("/v1/pets/{id}", "patch", {"200", "400", "403", "404", "415", "429"}),
+        ("/v1/pets/{id}", "delete", {"204", "403", "404", "429"}),
+        ("/v1/usage", "get", {"200", "403", "429"}),
         ("/health", "get", {"200", "503"}),
     ],
 )
@@ -142,3 +144,26 @@ def test_docs_page_serves_its_assets_locally() -> None:
         assert asset.startswith("/static/"), asset
         response = Client().get(asset)
         assert response.status_code == 200, asset
+
+
+def test_string_patterns_match_what_the_server_accepts(schema: dict[str, Any]) -> None:
+    """NUL characters and whitespace-only required strings are refused, and say so."""
+    pet = schema["components"]["schemas"]["PetRequest"]["properties"]
+    name, notes = re.compile(pet["name"]["pattern"]), re.compile(pet["notes"]["pattern"])
+
+    assert name.search("Rex")
+    assert name.search(" Rex ")
+    assert not name.search("   ")
+    assert not name.search("\x1f")
+    assert not name.search("R\x00x")
+    assert notes.search("")
+    assert notes.search("   ")
+    assert not notes.search("a\x00")
+
+
+def test_search_parameter_refuses_nul_in_the_schema(schema: dict[str, Any]) -> None:
+    params = {p["name"]: p for p in schema["paths"]["/v1/pets"]["get"]["parameters"]}
+    pattern = re.compile(params["search"]["schema"]["pattern"])
+
+    assert pattern.search("rex")
+    assert not pattern.search("r\x00x")

@@ -1,0 +1,1 @@
+"""API keys and usage plans: authentication, throttling, quotas, usage views and admin."""

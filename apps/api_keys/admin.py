@@ -1,0 +1,184 @@
+"""Admin control plane: usage plans, API keys (raw key shown once), revoke, reset, usage chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from rest_framework_api_key.models import APIKey as LibraryAPIKey
+
+from apps.api_keys import conf, selectors, services
+from apps.api_keys.admin_users import register_user_admin
+from apps.api_keys.charts import daily_usage_svg
+from apps.api_keys.models import APIKey, UsagePlan
+
+RAW_KEY_ATTR = "_api_key_raw"
+
+
+@admin.register(UsagePlan)
+class UsagePlanAdmin(admin.ModelAdmin[UsagePlan]):
+    list_display = ("name", "rate", "burst", "limit", "period", "offset", "key_count")
+    search_fields = ("name", "description")
+    list_filter = ("period",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "description")}),
+        ("Throttle (token bucket, per key)", {"fields": ("rate", "burst")}),
+        ("Quota (per key, UTC periods)", {"fields": ("limit", "period", "offset")}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[UsagePlan]:
+        return super().get_queryset(request).annotate(key_total=Count("api_keys"))
+
+    @admin.display(description="keys", ordering="key_total")
+    def key_count(self, plan: UsagePlan) -> int:
+        return int(getattr(plan, "key_total", 0))
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(admin.ModelAdmin[APIKey]):
+    list_display = (
+        "name",
+        "prefix",
+        "owner",
+        "plan",
+        "status_label",
+        "last_used",
+        "usage_this_period",
+        "created",
+        "expiry_date",
+    )
+    list_filter = ("plan", "revoked", "created")
+    list_select_related = ("owner", "plan", "meter")
+    search_fields = ("name", "prefix", "owner__username", "owner__email")
+    autocomplete_fields = ("owner",)
+    ordering = ("-created",)
+    actions = ("revoke_keys", "reset_usage")
+    change_form_template = "admin/api_keys/apikey/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[APIKey]:
+        return super().get_queryset(request).select_related("owner", "plan", "meter")
+
+    def get_fields(self, request: HttpRequest, obj: APIKey | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("owner", "plan", "name", "expiry_date")
+        return (
+            "name",
+            "prefix",
+            "owner",
+            "plan",
+            "expiry_date",
+            "status_label",
+            "created",
+            "last_used",
+            "usage_this_period",
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: APIKey | None = None) -> list[str]:
+        if obj is None:
+            return []
+        fixed = ["prefix", "owner", "status_label", "created", "last_used", "usage_this_period"]
+        # A revoked key is final: nothing about it changes any more.
+        return [*fixed, "name", "plan", "expiry_date"] if obj.revoked else fixed
+
+    @admin.display(description="status")
+    def status_label(self, key: APIKey) -> str:
+        return key.status
+
+    @admin.display(description="last used", ordering="meter__last_used_at")
+    def last_used(self, key: APIKey) -> Any:
+        return key.last_used_at or "never"
+
+    @admin.display(description="usage this period")
+    def usage_this_period(self, key: APIKey) -> str:
+        usage = selectors.api_key_period_usage(key=key, now=conf.now())
+        limit = "unlimited" if usage.limit is None else f"{usage.limit:,}"
+        return f"{usage.used:,} / {limit} ({usage.period.lower()})"
+
+    def save_model(
+        self, request: HttpRequest, obj: APIKey, form: ModelForm[APIKey], change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Kept on this request only and rendered by response_add: never in a message,
+        # session or cookie, never in a log.
+        setattr(request, RAW_KEY_ATTR, services.api_key_save_new(key=obj))
+
+    def response_add(
+        self, request: HttpRequest, obj: APIKey, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        raw_key = getattr(request, RAW_KEY_ATTR, None)
+        if raw_key is None or "_popup" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "key": obj,
+            "raw_key": raw_key,
+            "title": "Copy the new API key now",
+        }
+        response = TemplateResponse(request, "admin/api_keys/apikey/key_created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        key = self.get_object(request, object_id)
+        extra: dict[str, Any] = dict(extra_context or {})
+        if key is not None:
+            days = selectors.api_key_daily_usage(key=key, today=conf.now().date())
+            extra["usage_days"] = days
+            extra["usage_chart"] = daily_usage_svg(days, chart_id=f"usage-{key.pk}")
+        return super().change_view(request, object_id, form_url, extra)
+
+    @admin.action(description="Revoke selected API keys (final)", permissions=["change"])
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> HttpResponse | None:
+        if request.POST.get("confirmed") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "keys": list(queryset.filter(revoked=False)),
+                "action": "revoke_keys",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "title": "Revoke API keys",
+            }
+            return TemplateResponse(
+                request, "admin/api_keys/apikey/revoke_confirmation.html", context
+            )
+        revoked = 0
+        for key in queryset:
+            if services.api_key_revoke(key=key):
+                self.log_change(request, key, "Revoked (final).")
+                revoked += 1
+        self.message_user(request, f"Revoked {revoked} API key(s). This cannot be undone.")
+        return None
+
+    @admin.action(description="Reset usage for this period", permissions=["change"])
+    def reset_usage(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:
+        now = conf.now()
+        for key in queryset.select_related("plan"):
+            forgotten = services.api_key_usage_reset(key=key, now=now)
+            self.log_change(
+                request, key, f"Reset usage for this period ({forgotten} requests forgotten)."
+            )
+        self.message_user(
+            request, f"Usage reset for {queryset.count()} API key(s).", messages.SUCCESS
+        )
+
+
+register_user_admin(admin.site)
+# The library registers its own (unused) APIKey model; ours above is the one in use.
+if admin.site.is_registered(LibraryAPIKey):
+    admin.site.unregister(LibraryAPIKey)

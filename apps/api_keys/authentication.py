@@ -1,0 +1,58 @@
+"""DRF authentication: the `x-api-key` header, and staff-only sessions for the browsable API."""
+
+from __future__ import annotations
+
+import logging
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.request import Request
+
+from apps.api_keys import conf
+from apps.api_keys.models import APIKey
+from apps.api_keys.selectors import KeyRejectedError, api_key_from_raw
+
+logger = logging.getLogger(__name__)
+
+HEADER = "x-api-key"
+META_KEY = "HTTP_X_API_KEY"
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    """`x-api-key: <prefix>.<secret>` makes the key's owner `request.user`, the key `request.auth`.
+
+    No header: None, so views that allow anyone stay open and the permission check
+    answers the rest. Any unusable key: 403 {"message": "Forbidden"}, as API Gateway
+    answers for a missing or invalid key; the reason goes to the log with the prefix,
+    never the key.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html
+    """
+
+    def authenticate(self, request: Request) -> tuple[object, APIKey] | None:
+        raw_key = request.META.get(META_KEY)
+        if raw_key is None:
+            return None
+        try:
+            key = api_key_from_raw(raw_key=raw_key, now=conf.now())
+        except KeyRejectedError as rejected:
+            logger.info(
+                "API key rejected", extra={"reason": rejected.reason, "keyPrefix": rejected.prefix}
+            )
+            raise exceptions.AuthenticationFailed() from None
+        # Read by the access log (gatewayproject.middleware) on the Django request.
+        request._request.api_key_prefix = key.prefix  # type: ignore[attr-defined]
+        return key.owner, key
+
+    def authenticate_header(self, request: Request) -> str | None:
+        # None makes DRF answer 403 rather than 401, like API Gateway.
+        return None
+
+
+class StaffSessionAuthentication(SessionAuthentication):
+    """Django's session login, for staff only (the browsable API); others need a key."""
+
+    def authenticate(self, request: Request) -> tuple[object, None] | None:
+        result = super().authenticate(request)  # also enforces CSRF for unsafe methods
+        if result is None or not getattr(result[0], "is_staff", False):
+            return None
+        return result

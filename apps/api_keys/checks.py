@@ -1,0 +1,44 @@
+"""System checks: misconfiguration fails at start-up, not at the first request."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.checks import CheckMessage, Error, register
+from django.db import connections
+from django.utils.module_loading import import_string
+
+from apps.api_keys import conf
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+# UPDATE ... RETURNING, used to admit a request in one statement.
+MIN_SQLITE = (3, 35, 0)
+
+
+@register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    redis_url = str(conf.get("REDIS_URL") or "")
+    if redis_url and urlsplit(redis_url).scheme not in REDIS_SCHEMES:
+        errors.append(
+            Error(
+                f"REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}://.",
+                hint="Example: redis://127.0.0.1:6379/0, or leave it empty to use the database.",
+                id="api_keys.E001",
+            )
+        )
+    try:
+        import_string(str(conf.get("CLOCK")))
+    except ImportError as exc:
+        errors.append(Error(f"API_KEYS['CLOCK'] cannot be imported: {exc}", id="api_keys.E002"))
+    uses_sqlite = any(c.vendor == "sqlite" for c in connections.all(initialized_only=False))
+    if uses_sqlite and sqlite3.sqlite_version_info < MIN_SQLITE:
+        errors.append(
+            Error(
+                f"SQLite {sqlite3.sqlite_version} is too old: API key metering needs 3.35+.",
+                id="api_keys.E003",
+            )
+        )
+    return errors

@@ -1,0 +1,198 @@
+"""Usage plans, API keys (prefix + hashed secret), and the per-key usage meter and history."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+# How far `offset` may move a period's start, in days (see Period). 27 keeps a monthly
+# start day (offset + 1) inside February.
+MAX_OFFSET = {"DAY": 0, "WEEK": 6, "MONTH": 27}
+MIN_RATE = Decimal("0.001")
+MAX_RATE = Decimal("999999.999")  # what the column (9 digits, 3 decimals) holds
+MAX_BURST = 1_000_000
+
+
+class Period(models.TextChoices):
+    """Quota periods, as in API Gateway's QuotaSettings; boundaries are UTC midnights.
+
+    `offset` moves the start: DAY has none; WEEK starts on weekday `offset` (0 = Sunday,
+    1 = Monday, ... 6 = Saturday); MONTH starts on day `offset + 1` of the month.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_QuotaSettings.html
+    """
+
+    DAY = "DAY", "Day"
+    WEEK = "WEEK", "Week"
+    MONTH = "MONTH", "Month"
+
+
+class UsagePlan(models.Model):
+    """A throttle (token bucket: `rate`/s refill, `burst` size) and a quota per period."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, default="")
+    rate = models.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(MIN_RATE), MaxValueValidator(MAX_RATE)],
+        help_text="Steady-state requests per second per key (the bucket's refill rate); > 0.",
+    )
+    burst = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BURST)],
+        help_text="Most requests a key may make at once (the bucket's size); at least 1.",
+    )
+    limit = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Requests per key per period; empty means unlimited, 0 blocks every request.",
+    )
+    period = models.CharField(max_length=5, choices=Period.choices, default=Period.DAY)
+    offset = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="DAY: 0. WEEK: the weekday the week starts, 0 = Sunday ... 6 = Saturday. "
+        "MONTH: days after the 1st the month starts, 0 to 27. Boundaries are UTC midnights.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate__gt=0, rate__lte=MAX_RATE), name="api_keys_plan_rate_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(burst__gte=1, burst__lte=MAX_BURST),
+                name="api_keys_plan_burst_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(limit__isnull=True) | models.Q(limit__gte=0),
+                name="api_keys_plan_limit_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period__in=Period.values), name="api_keys_plan_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period=Period.DAY, offset=0)
+                | models.Q(period=Period.WEEK, offset__lte=MAX_OFFSET["WEEK"])
+                | models.Q(period=Period.MONTH, offset__lte=MAX_OFFSET["MONTH"]),
+                name="api_keys_plan_offset_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        maximum = MAX_OFFSET.get(self.period)
+        if maximum is not None and self.offset is not None and self.offset > maximum:
+            raise ValidationError(
+                {"offset": f"For a {self.period} period the offset must be 0 to {maximum}."}
+            )
+
+
+class APIKeyManager(BaseAPIKeyManager):
+    """The library's manager, keeping the integer primary key (see APIKey.id)."""
+
+    def assign_key(self, obj: AbstractAPIKey) -> str:
+        key, prefix, hashed_key = self.key_generator.generate()
+        obj.prefix = prefix
+        obj.hashed_key = hashed_key
+        return key
+
+
+class APIKey(AbstractAPIKey):
+    """A client's key: `prefix.secret`; only the prefix and a SHA-512 of the key are stored.
+
+    Revocation is final (the library's `save()` refuses to un-revoke).
+    """
+
+    # The library's primary key is "<prefix>.<hash>", which would put the hash in every
+    # admin URL and foreign key; an integer key keeps the hash out of sight.
+    id = models.BigAutoField(primary_key=True)  # type: ignore[assignment]
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    plan = models.ForeignKey(UsagePlan, on_delete=models.PROTECT, related_name="api_keys")
+
+    objects = APIKeyManager()  # type: ignore[assignment,misc]
+
+    class Meta(AbstractAPIKey.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["owner", "-created"], name="api_keys_owner_created_idx")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if adding:
+                # Every key has its meter row from the start, so metering is one UPDATE.
+                KeyMeter.objects.create(key=self)
+
+    @property
+    def status(self) -> str:
+        """`revoked`, `expired` or `active`."""
+        if self.revoked:
+            return "revoked"
+        if self.expiry_date is not None and self.expiry_date <= timezone.now():
+            return "expired"
+        return "active"
+
+    @property
+    def last_used_at(self) -> datetime.datetime | None:
+        """When a request with this key was last admitted (kept on the meter row)."""
+        meter = getattr(self, "meter", None)
+        return meter.last_used_at if meter is not None else None
+
+
+class KeyMeter(models.Model):
+    """All of a key's usage state in one row, so one conditional UPDATE admits a request.
+
+    Written only by apps.api_keys.storage (raw SQL) and the reset service.
+    """
+
+    key = models.OneToOneField(
+        APIKey, on_delete=models.CASCADE, primary_key=True, related_name="meter"
+    )
+    # Quota: requests admitted since `period_start` (the UTC start of the plan's period).
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_count = models.BigIntegerField(default=0)
+    # Token bucket (when it is not kept in Redis): level and time of the last refill, in
+    # seconds since the epoch. A new key's bucket fills to `burst` on its first request.
+    tokens = models.FloatField(default=0.0)
+    bucket_at = models.FloatField(default=0.0)
+    # Daily history: today's count; the previous day's count moves to DailyUsage once,
+    # on the first request of a new day.
+    day = models.DateField(null=True, blank=True)
+    day_count = models.BigIntegerField(default=0)
+    prev_day = models.DateField(null=True, blank=True)
+    prev_day_count = models.BigIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Meter of key {self.key_id}"
+
+
+class DailyUsage(models.Model):
+    """Requests admitted for a key on one past UTC day (the current day is on the meter)."""
+
+    key = models.ForeignKey(APIKey, on_delete=models.CASCADE, related_name="daily_usage")
+    date = models.DateField()
+    count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ("key", "date")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "date"], name="api_keys_daily_key_date_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.date}: {self.count}"

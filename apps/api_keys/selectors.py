@@ -1,0 +1,131 @@
+"""Reads: the key behind a request (one query), its usage this period, its daily history."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass
+
+from rest_framework_api_key.crypto import KeyGenerator
+
+from apps.api_keys.lookup import api_key_by_prefix
+from apps.api_keys.models import APIKey, DailyUsage, KeyMeter, UsagePlan
+from apps.api_keys.periods import period_end, period_start
+from apps.api_keys.storage import used_in_period
+
+logger = logging.getLogger(__name__)
+
+# API Gateway key values are 20-128 characters; ours are "<8>.<32>" alphanumerics. Anything
+# longer or of another shape is refused before hashing or touching the database.
+MAX_KEY_LENGTH = 128
+KEY_FORMAT = re.compile(r"[A-Za-z0-9]{1,16}\.[A-Za-z0-9]{1,111}")
+
+_generator = KeyGenerator()
+# Verified against when the prefix is unknown, so an unknown prefix costs the same hash
+# and compare as a known one and response times do not reveal which prefixes exist.
+_DUMMY_HASH = _generator.hash("unknown.prefix-dummy-secret-for-constant-time")
+
+
+class KeyRejectedError(Exception):
+    """The presented key cannot be used; `reason` is for logs only, never for clients."""
+
+    def __init__(self, reason: str, prefix: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.prefix = prefix
+
+
+def api_key_from_raw(*, raw_key: str, now: datetime.datetime) -> APIKey:
+    """The usable key for a raw `prefix.secret`, with plan, owner and meter, in one query.
+
+    Raises KeyRejectedError for a malformed, unknown, wrong, revoked or expired key, or one
+    whose owner is inactive.
+    """
+    if len(raw_key) > MAX_KEY_LENGTH or not KEY_FORMAT.fullmatch(raw_key):
+        raise KeyRejectedError("malformed")
+    prefix = raw_key.partition(".")[0]
+    key = api_key_by_prefix(prefix)  # = select_related("plan", "owner", "meter")
+    # Always one constant-time verify, whether or not the prefix exists.
+    valid = _generator.verify(raw_key, key.hashed_key if key is not None else _DUMMY_HASH)
+    if key is None:
+        raise KeyRejectedError("unknown prefix", prefix)
+    if not valid:
+        raise KeyRejectedError("wrong secret", prefix)
+    if key.revoked:
+        raise KeyRejectedError("revoked", prefix)
+    if key.expiry_date is not None and key.expiry_date <= now:
+        raise KeyRejectedError("expired", prefix)
+    if not key.owner.is_active:
+        raise KeyRejectedError("owner inactive", prefix)
+    if not hasattr(key, "meter"):  # only for keys inserted without save()
+        key.meter = KeyMeter.objects.get_or_create(key=key)[0]
+    return key
+
+
+@dataclass(frozen=True)
+class PeriodUsage:
+    """A key's quota in the period that contains `now`."""
+
+    limit: int | None
+    used: int
+    period: str
+    period_start: datetime.datetime
+    resets_at: datetime.datetime
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
+def api_key_period_usage(*, key: APIKey, now: datetime.datetime) -> PeriodUsage:
+    """Usage this period from the key's meter (loaded with the key: no extra query)."""
+    plan: UsagePlan = key.plan
+    start = period_start(now, plan.period, plan.offset)
+    meter = getattr(key, "meter", None)
+    used = used_in_period(meter.period_start, meter.period_count, start) if meter else 0
+    return PeriodUsage(plan.limit, used, plan.period, start, period_end(start, plan.period))
+
+
+def api_key_daily_usage(
+    *, key: APIKey, today: datetime.date, days: int = 30
+) -> list[tuple[datetime.date, int]]:
+    """Requests per UTC day for the `days` days ending `today`, oldest first, zeros included."""
+    first = today - datetime.timedelta(days=days - 1)
+    counts = dict(
+        DailyUsage.objects.filter(key=key, date__gte=first, date__lte=today).values_list(
+            "date", "count"
+        )
+    )
+    # The meter's day has not been archived yet (it moves on the next day's first request).
+    meter = KeyMeter.objects.filter(pk=key.pk).first()
+    if meter is not None and meter.day is not None and first <= meter.day <= today:
+        counts[meter.day] = meter.day_count
+    return [
+        (day, int(counts.get(day, 0)))
+        for day in (first + datetime.timedelta(days=n) for n in range(days))
+    ]
+
+
+def api_key_usage_document(
+    *, key: APIKey, now: datetime.datetime, used: int | None = None
+) -> dict[str, object]:
+    """GET /v1/usage's body. `used`: the count this request's admission returned."""
+    plan = key.plan
+    usage = api_key_period_usage(key=key, now=now)
+    if used is not None:
+        usage = PeriodUsage(usage.limit, used, usage.period, usage.period_start, usage.resets_at)
+    return {
+        "key": {"prefix": key.prefix, "name": key.name, "expires_at": key.expiry_date},
+        "plan": {"name": plan.name, "description": plan.description},
+        "throttle": {"rate": float(plan.rate), "burst": plan.burst},
+        "quota": {
+            "limit": usage.limit,
+            "used": usage.used,
+            "remaining": usage.remaining,
+            "period": usage.period,
+            "offset": plan.offset,
+            "period_start": usage.period_start,
+            "resets_at": usage.resets_at,
+        },
+    }

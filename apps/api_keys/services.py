@@ -1,0 +1,78 @@
+"""Writes: create a key (the raw key is returned once), revoke it, reset its period usage."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from apps.api_keys.models import APIKey, KeyMeter, UsagePlan
+from apps.api_keys.periods import period_start
+
+logger = logging.getLogger(__name__)
+
+# Prefixes are 8 random alphanumerics (62**8); a clash is rare but must not be a 500.
+_PREFIX_ATTEMPTS = 5
+
+
+def api_key_create(
+    *,
+    owner: User,
+    plan: UsagePlan,
+    name: str,
+    expiry_date: datetime.datetime | None = None,
+) -> tuple[APIKey, str]:
+    """Create a key and its meter; returns the key and the raw `prefix.secret`.
+
+    The raw key exists only in the return value: store it now, it cannot be shown again.
+    """
+    key = APIKey(owner=owner, plan=plan, name=name, expiry_date=expiry_date)
+    key.full_clean(exclude=["owner", "plan", "prefix", "hashed_key"], validate_unique=False)
+    return key, api_key_save_new(key=key)
+
+
+def api_key_save_new(*, key: APIKey) -> str:
+    """Give an unsaved key its prefix and hashed secret, save it; returns the raw key."""
+    for attempt in range(1, _PREFIX_ATTEMPTS + 1):
+        raw_key = APIKey.objects.assign_key(key)
+        try:
+            with transaction.atomic():
+                key.save()
+        except IntegrityError:
+            if attempt == _PREFIX_ATTEMPTS or not _prefix_taken(key.prefix):
+                raise
+            continue
+        logger.info("API key created", extra={"keyPrefix": key.prefix, "ownerId": key.owner_id})
+        return raw_key
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _prefix_taken(prefix: str) -> bool:
+    return APIKey.objects.filter(prefix=prefix).exists()
+
+
+@transaction.atomic
+def api_key_revoke(*, key: APIKey) -> bool:
+    """Revoke for good; False when it already was. Requests with it are then a 403."""
+    updated = APIKey.objects.filter(pk=key.pk, revoked=False).update(revoked=True)
+    key.revoked = True
+    if updated:
+        logger.info("API key revoked", extra={"keyPrefix": key.prefix})
+    return bool(updated)
+
+
+@transaction.atomic
+def api_key_usage_reset(*, key: APIKey, now: datetime.datetime) -> int:
+    """Forget the requests counted in the current period (the quota starts again).
+
+    Returns how many were forgotten. The daily history keeps them: they did happen.
+    """
+    meter = KeyMeter.objects.select_for_update().get(pk=key.pk)
+    plan = key.plan
+    start = period_start(now, plan.period, plan.offset)
+    forgotten = meter.period_count if meter.period_start and meter.period_start >= start else 0
+    KeyMeter.objects.filter(pk=key.pk).update(period_count=0)
+    logger.info("API key usage reset", extra={"keyPrefix": key.prefix, "forgotten": forgotten})
+    return forgotten

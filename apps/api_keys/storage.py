@@ -1,0 +1,220 @@
+"""Usage storage: admit a request against a key's throttle and quota, atomically.
+
+The policy classes only call `get_usage_store().admit(key=..., now=...)`. The database
+store keeps everything in the key's meter row and admits with ONE conditional UPDATE that
+refills the token bucket, takes a token and counts the request only when a token is left
+and the quota is not used up. The WHERE clause reads only that row, so PostgreSQL
+re-checks it on the newest row version when concurrent updates queue on the row lock:
+under N concurrent requests against a quota of Q exactly Q are admitted. SQLite
+serialises writers. RETURNING (SQLite >= 3.35, PostgreSQL) hands back the new counts
+without a second query.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from django.db import connection, transaction
+
+from apps.api_keys import conf
+from apps.api_keys.models import APIKey, DailyUsage, KeyMeter, UsagePlan
+from apps.api_keys.periods import period_end, period_start, seconds_until
+
+THROTTLE = "throttle"
+QUOTA = "quota"
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of one request against a key's plan, with the quota's state after it."""
+
+    admitted: bool
+    reason: str | None  # THROTTLE or QUOTA when rejected
+    limit: int | None  # None: unlimited
+    used: int
+    resets_at: datetime.datetime
+    retry_after: int | None  # seconds, when rejected
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
+class UsageStore(Protocol):
+    """Where usage state lives; implementations must be exact across processes."""
+
+    def admit(self, *, key: APIKey, now: datetime.datetime) -> Admission: ...
+
+
+def bucket_level(tokens: float, bucket_at: float, *, plan: UsagePlan, now_ts: float) -> float:
+    """Tokens in the bucket at `now_ts` after refilling at the plan's rate, capped at burst."""
+    refilled = tokens + max(0.0, now_ts - bucket_at) * float(plan.rate)
+    return min(float(plan.burst), refilled)
+
+
+def throttle_wait(level: float, plan: UsagePlan) -> int:
+    """Whole seconds (at least 1) until the bucket holds a token again."""
+    return max(1, math.ceil((1.0 - level) / float(plan.rate)))
+
+
+def used_in_period(
+    meter_start: datetime.datetime | None, count: int, start: datetime.datetime
+) -> int:
+    """The meter's count if it belongs to the period starting at `start`, else 0."""
+    return count if meter_start is not None and meter_start >= start else 0
+
+
+# A refill that never runs backwards (clocks of different hosts may disagree slightly),
+# capped at the bucket size. Plan changes apply from the next request.
+_LEVEL = "(CASE WHEN {raw} > %(burst)s THEN %(burst)s ELSE {raw} END)".format(
+    raw="(CASE WHEN %(now_ts)s > bucket_at "
+    "THEN tokens + (%(now_ts)s - bucket_at) * %(rate)s ELSE tokens END)"
+)
+# Counts belong to the stored period/day unless `now` is in a later one. ">=" rather
+# than "=" so a host whose clock lags a little never moves a period or day backwards.
+_SAME_PERIOD = "period_start >= %(period)s"
+_SAME_DAY = "day >= %(day)s"
+
+_SET_COUNTS = f"""
+    period_count = CASE WHEN {_SAME_PERIOD} THEN period_count + 1 ELSE 1 END,
+    period_start = CASE WHEN {_SAME_PERIOD} THEN period_start ELSE %(period)s END,
+    prev_day = CASE WHEN {_SAME_DAY} THEN prev_day ELSE day END,
+    prev_day_count = CASE WHEN {_SAME_DAY} THEN prev_day_count ELSE day_count END,
+    day_count = CASE WHEN {_SAME_DAY} THEN day_count + 1 ELSE 1 END,
+    day = CASE WHEN {_SAME_DAY} THEN day ELSE %(day)s END,
+    last_used_at = %(now)s"""
+_SET_BUCKET = f"""
+    tokens = {_LEVEL} - 1,
+    bucket_at = CASE WHEN %(now_ts)s > bucket_at THEN %(now_ts)s ELSE bucket_at END,"""
+_QUOTA_LEFT = f"(CASE WHEN {_SAME_PERIOD} THEN period_count ELSE 0 END) < %(limit)s"
+_RETURNING = "RETURNING period_count, day_count, prev_day, prev_day_count"
+
+
+@lru_cache(maxsize=16)
+def admission_sql(*, bucket: bool, quota: bool, vendor: str = "") -> str:
+    """The conditional UPDATE for a plan with/without a quota and a database bucket.
+
+    Cached per vendor (its quoting): it is built from constants only.
+    """
+    conditions = ["key_id = %(key_id)s"]
+    if bucket:
+        conditions.append(f"{_LEVEL} >= 1")
+    if quota:
+        conditions.append(_QUOTA_LEFT)
+    table = connection.ops.quote_name(KeyMeter._meta.db_table)
+    sets = (_SET_BUCKET if bucket else "") + _SET_COUNTS
+    # Built from the constants above only; every value is a query parameter.
+    where = " AND ".join(conditions)
+    return f"UPDATE {table} SET {sets} WHERE {where} {_RETURNING}"  # noqa: S608
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+class DatabaseUsageStore:
+    """Throttle and quota in the meter row; `bucket=False` leaves the bucket to Redis."""
+
+    def __init__(self, *, bucket: bool = True) -> None:
+        self.bucket = bucket
+
+    def admit(self, *, key: APIKey, now: datetime.datetime) -> Admission:
+        plan = key.plan
+        start = period_start(now, plan.period, plan.offset)
+        today = now.astimezone(datetime.UTC).date()
+        # The first admitted request of a new day moves yesterday's count to DailyUsage;
+        # only then is the UPDATE wrapped in a transaction with that insert.
+        meter_day = key.meter.day
+        rolling_over = meter_day is None or meter_day < today
+        with transaction.atomic() if rolling_over else nullcontext():
+            row = self._update(key=key, plan=plan, start=start, today=today, now=now)
+            if row is not None and rolling_over:
+                self._archive_previous_day(key, row)
+        resets_at = period_end(start, plan.period)
+        if row is not None:
+            return Admission(True, None, plan.limit, int(row[0]), resets_at, None)
+        return self._rejection(key=key, plan=plan, start=start, now=now)
+
+    def _update(
+        self,
+        *,
+        key: APIKey,
+        plan: UsagePlan,
+        start: datetime.datetime,
+        today: datetime.date,
+        now: datetime.datetime,
+    ) -> tuple[Any, ...] | None:
+        params: dict[str, Any] = {
+            "key_id": key.pk,
+            "now": connection.ops.adapt_datetimefield_value(now),
+            "period": connection.ops.adapt_datetimefield_value(start),
+            "day": connection.ops.adapt_datefield_value(today),
+        }
+        if self.bucket:
+            params |= {"now_ts": now.timestamp(), "rate": float(plan.rate), "burst": plan.burst}
+        if plan.limit is not None:
+            params["limit"] = plan.limit
+        sql = admission_sql(
+            bucket=self.bucket, quota=plan.limit is not None, vendor=connection.vendor
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            # fetchall() runs the statement to completion, so SQLite commits it now.
+            rows = cursor.fetchall()
+        return tuple(rows[0]) if rows else None
+
+    def _archive_previous_day(self, key: APIKey, row: tuple[Any, ...]) -> None:
+        day_count, prev_day, prev_count = int(row[1]), _as_date(row[2]), int(row[3])
+        # day_count == 1: this request opened the day, so it alone archives the last one.
+        if day_count == 1 and prev_day is not None and prev_count > 0:
+            DailyUsage.objects.bulk_create(
+                [DailyUsage(key_id=key.pk, date=prev_day, count=prev_count)],
+                update_conflicts=True,
+                unique_fields=["key", "date"],
+                update_fields=["count"],
+            )
+
+    def _rejection(
+        self, *, key: APIKey, plan: UsagePlan, start: datetime.datetime, now: datetime.datetime
+    ) -> Admission:
+        """Nothing was admitted: one more read tells a used-up quota from an empty bucket."""
+        meter = KeyMeter.objects.filter(pk=key.pk).first()
+        if meter is None:  # deleted with its key since the key was read
+            return rejection(plan=plan, used=0, start=start, now=now, level=0.0)
+        used = used_in_period(meter.period_start, meter.period_count, start)
+        level = bucket_level(meter.tokens, meter.bucket_at, plan=plan, now_ts=now.timestamp())
+        return rejection(plan=plan, used=used, start=start, now=now, level=level)
+
+
+def rejection(
+    *, plan: UsagePlan, used: int, start: datetime.datetime, now: datetime.datetime, level: float
+) -> Admission:
+    """A refusal: the quota when it is used up (the longer wait), else the throttle.
+
+    `level` is the bucket's token level now, for the throttle's Retry-After.
+    """
+    resets_at = period_end(start, plan.period)
+    if plan.limit is not None and used >= plan.limit:
+        return Admission(False, QUOTA, plan.limit, used, resets_at, seconds_until(resets_at, now))
+    return Admission(False, THROTTLE, plan.limit, used, resets_at, throttle_wait(level, plan))
+
+
+@lru_cache(maxsize=4)
+def _store_for(redis_url: str, prefix: str) -> UsageStore:
+    if not redis_url:
+        return DatabaseUsageStore()
+    from apps.api_keys.redis_bucket import RedisUsageStore
+
+    return RedisUsageStore(url=redis_url, prefix=prefix)
+
+
+def get_usage_store() -> UsageStore:
+    """The configured store: the database, or Redis buckets when API_KEYS["REDIS_URL"] is set."""
+    return _store_for(str(conf.get("REDIS_URL")), str(conf.get("REDIS_KEY_PREFIX")))

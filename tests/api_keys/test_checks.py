@@ -1,0 +1,40 @@
+"""System checks: misconfiguration is reported at start-up with an id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from apps.api_keys import checks
+
+
+def ids(settings: Any, **api_keys: Any) -> list[str]:
+    settings.API_KEYS = {**settings.API_KEYS, **api_keys}
+    return [message.id for message in checks.check_settings() if message.id]
+
+
+def test_the_default_configuration_passes(settings: Any) -> None:
+    assert ids(settings) == []
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://cache:6380", ""])
+def test_good_redis_urls_pass(settings: Any, url: str) -> None:
+    assert ids(settings, REDIS_URL=url) == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "127.0.0.1:6379", "postgres://x"])
+def test_bad_redis_urls_fail(settings: Any, url: str) -> None:
+    assert ids(settings, REDIS_URL=url) == ["api_keys.E001"]
+
+
+def test_an_unimportable_clock_fails(settings: Any) -> None:
+    assert ids(settings, CLOCK="nowhere.clock") == ["api_keys.E002"]
+
+
+def test_an_old_sqlite_fails(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks.sqlite3, "sqlite_version_info", (3, 31, 1))
+    from django.db import connection
+
+    expected = ["api_keys.E003"] if connection.vendor == "sqlite" else []
+    assert ids(settings) == expected

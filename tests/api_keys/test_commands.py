@@ -1,0 +1,91 @@
+"""manage.py create_api_key: prints the raw key once, clear errors for bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from apps.api_keys.models import APIKey
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("create_api_key", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_prints_only_the_raw_key_on_stdout_and_it_works(user: Any, make_plan) -> None:
+    make_plan(name="Gold")
+
+    out, err = run("--user", "alice", "--plan", "Gold", "--name", "laptop")
+
+    raw_key = out.strip()
+    key = APIKey.objects.get()
+    assert raw_key.startswith(key.prefix + ".")
+    assert (key.owner, key.plan.name, key.name) == (user, "Gold", "laptop")
+    assert "cannot be shown again" in err
+    assert raw_key.partition(".")[2] not in err
+    assert Client().get("/v1/usage", HTTP_X_API_KEY=raw_key).status_code == 200
+
+
+def test_the_default_plan_and_name(user: Any) -> None:
+    from apps.api_keys.models import UsagePlan
+
+    UsagePlan.objects.get_or_create(name="Default", defaults={"rate": 10, "burst": 20})
+
+    run("--user", "alice")
+
+    key = APIKey.objects.get()
+    assert (key.plan.name, key.name) == ("Default", "cli")
+
+
+def test_each_run_makes_a_new_key(user: Any, make_plan) -> None:
+    make_plan(name="Gold")
+
+    first, _ = run("--user", "alice", "--plan", "Gold")
+    second, _ = run("--user", "alice", "--plan", "Gold")
+
+    assert first != second
+    assert APIKey.objects.count() == 2
+
+
+def test_with_an_expiry(user: Any, make_plan) -> None:
+    make_plan(name="Gold")
+
+    run("--user", "alice", "--plan", "Gold", "--expires", "2030-01-01T00:00Z")
+
+    assert APIKey.objects.get().expiry_date.isoformat() == "2030-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--user", "nobody", "--plan", "Gold"], "No user named 'nobody'."),
+        (["--user", "alice", "--plan", "Platinum"], "No usage plan named 'Platinum' (plans: "),
+        (["--user", "alice", "--plan", "Gold", "--name", "x" * 51], "name: Ensure this value"),
+        (["--user", "alice", "--plan", "Gold", "--expires", "tomorrow"], "--expires must be"),
+        (["--user", "alice", "--plan", "Gold", "--expires", "2030-13-45T00:00Z"], "--expires"),
+        (["--user", "alice", "--plan", "Gold", "--expires", "2030-01-01T00:00"], "with a zone"),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_creates_nothing(
+    user: Any, make_plan, args: list[str], message: str
+) -> None:
+    make_plan(name="Gold")
+
+    with pytest.raises(CommandError, match=re.escape(message)):
+        run(*args)
+
+    assert not APIKey.objects.exists()
+
+
+def test_user_is_required() -> None:
+    with pytest.raises(CommandError, match="--user"):
+        run("--plan", "Gold")

@@ -1,0 +1,141 @@
+"""GET /v1/usage, and the OpenAPI document: the x-api-key scheme, 403 and 429."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from apps.api_keys.serializers import UsageSerializer
+from tests.api_keys.clock import FakeClock
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_usage_describes_the_key_plan_throttle_and_quota(
+    make_plan, make_key, key_client, clock: FakeClock
+) -> None:
+    plan = make_plan(name="Gold", rate=2.5, burst=7, limit=100, period="WEEK", offset=1)
+    key = make_key(plan=plan)
+    client = key_client(key)
+    client.get("/v1/pets")
+
+    response = client.get("/v1/usage")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "key": {"prefix": key.prefix, "name": key.name, "expires_at": None},
+        "plan": {"name": "Gold", "description": ""},
+        "throttle": {"rate": 2.5, "burst": 7},
+        "quota": {
+            "limit": 100,
+            "used": 2,
+            "remaining": 98,
+            "period": "WEEK",
+            "offset": 1,
+            # Wednesday 2026-01-14; weeks start on Monday.
+            "period_start": "2026-01-12T00:00:00Z",
+            "resets_at": "2026-01-19T00:00:00Z",
+        },
+    }
+    assert response["X-RateLimit-Remaining"] == "98"
+
+
+def test_usage_of_an_unlimited_plan_has_null_limit_and_remaining(
+    make_key, key_client, clock
+) -> None:
+    key = make_key(limit=None, period="MONTH")
+    key.expiry_date = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+    key.save()
+
+    body = key_client(key).get("/v1/usage/").json()
+
+    assert body["quota"]["limit"] is None
+    assert body["quota"]["remaining"] is None
+    assert body["quota"]["used"] == 1
+    assert body["quota"]["resets_at"] == "2026-02-01T00:00:00Z"
+    assert body["key"]["expires_at"] == "2030-01-01T00:00:00Z"
+
+
+def test_usage_counts_itself_and_can_be_refused(make_key, key_client, clock) -> None:
+    client = key_client(make_key(limit=1))
+
+    first, second = client.get("/v1/usage"), client.get("/v1/usage")
+
+    assert first.json()["quota"]["used"] == 1
+    assert second.status_code == 429
+    assert second.json() == {"message": "Limit Exceeded"}
+
+
+def test_usage_needs_a_key(anon_client) -> None:
+    response = anon_client.get("/v1/usage")
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+
+
+def test_usage_is_forbidden_to_a_staff_session_without_a_key() -> None:
+    client = Client()
+    client.force_login(UserFactory(username="staff", is_staff=True))
+
+    response = client.get("/v1/usage")
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_usage_is_read_only(make_key, key_client, method: str) -> None:
+    response = getattr(key_client(make_key()), method)("/v1/usage")
+
+    assert response.status_code == 405
+
+
+# --- OpenAPI ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker: Any) -> dict[str, Any]:
+    with django_db_blocker.unblock():
+        return dict(Client().get("/v1/openapi.json").json())
+
+
+def test_the_key_scheme_is_the_only_documented_scheme(schema: dict[str, Any]) -> None:
+    schemes = schema["components"]["securitySchemes"]
+
+    assert set(schemes) == {"ApiKeyAuth"}
+    assert (schemes["ApiKeyAuth"]["type"], schemes["ApiKeyAuth"]["in"]) == ("apiKey", "header")
+    assert schemes["ApiKeyAuth"]["name"] == "x-api-key"
+
+
+def test_keyed_operations_require_the_key_and_document_403_and_429(
+    schema: dict[str, Any],
+) -> None:
+    for path, item in schema["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in item.items():
+            assert operation["security"] == [{"ApiKeyAuth": []}], (path, method)
+            assert {"403", "429"} <= set(operation["responses"]), (path, method)
+
+
+def test_open_operations_have_no_security_requirement(schema: dict[str, Any]) -> None:
+    health = schema["paths"]["/health"]["get"]
+
+    assert health.get("security", [{}]) == [{}] or "security" not in health
+    assert "429" not in health["responses"]
+
+
+def test_usage_response_schema(schema: dict[str, Any]) -> None:
+    operation = schema["paths"]["/v1/usage"]["get"]
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    usage = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+    assert set(usage["properties"]) == {"key", "plan", "throttle", "quota"}
+    quota = schema["components"]["schemas"]["Quota"]
+    assert set(quota["required"]) == set(UsageSerializer().fields["quota"].fields)
+    assert quota["properties"]["limit"]["nullable"] is True
+    assert quota["properties"]["resets_at"]["format"] == "date-time"
