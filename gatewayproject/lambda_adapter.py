@@ -21,7 +21,7 @@ from typing import Any, cast
 from django.conf import settings
 from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
-from mangum.types import ASGI, LambdaConfig, LambdaContext, LambdaHandler, Scope
+from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
 
 from gatewayproject.errors import error_body, message_for
 from gatewayproject.lambda_stage import StagePrefix, stage_prefix
@@ -37,15 +37,15 @@ from gatewayproject.logging import request_context
 logger = logging.getLogger("gatewayproject.lambda")
 
 
-class UnsupportedEvent(Exception):
+class UnsupportedEventError(Exception):
     """The event is not an HTTP request from a front door this handler serves."""
 
 
-class MalformedEvent(Exception):
+class MalformedEventError(Exception):
     """The event looks like an HTTP request but cannot be read as one."""
 
 
-class InvalidBody(Exception):
+class InvalidBodyError(Exception):
     """`isBase64Encoded` is true but the body is not base64."""
 
 
@@ -54,13 +54,13 @@ def _decode_body(event: dict[str, Any]) -> bytes:
     if not body:
         return b""
     if not isinstance(body, str):
-        raise MalformedEvent("the event's body is not a string")
+        raise MalformedEventError("the event's body is not a string")
     if event.get("isBase64Encoded"):
         try:
             # Strict: Mangum's lenient decoding would silently drop stray characters.
             return base64.b64decode(body, validate=True)
         except binascii.Error:
-            raise InvalidBody from None
+            raise InvalidBodyError from None
     return body.encode()
 
 
@@ -128,7 +128,7 @@ class LambdaWSGIAdapter(Mangum):
             for handler_cls in HANDLERS:
                 if handler_cls.infer(event, context, self.config):
                     return handler_cls(event, context, self.config)
-        raise UnsupportedEvent(_describe(event))
+        raise UnsupportedEventError(_describe(event))
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
         log_context: dict[str, Any] = {}
@@ -147,15 +147,15 @@ class LambdaWSGIAdapter(Mangum):
     ) -> dict[str, Any]:
         try:
             handler = self.infer(event, context)
-        except UnsupportedEvent as exc:
-            logger.error("Unsupported event: %s", exc)  # noqa: TRY400 (no traceback needed)
+        except UnsupportedEventError as exc:
+            logger.error("Unsupported event: %s", exc)
             return error_result(event, 400, "Unsupported event", log_context)
         try:
             environ = self._environ(handler, event)
-        except InvalidBody:
+        except InvalidBodyError:
             return error_result(event, 400, "Request body is not valid base64.", log_context)
-        except (KeyError, TypeError, AttributeError, ValueError, MalformedEvent) as exc:
-            logger.error("Malformed %s event: %r", type(handler).__name__[1:], exc)  # noqa: TRY400
+        except (KeyError, TypeError, AttributeError, ValueError, MalformedEventError) as exc:
+            logger.error("Malformed %s event: %r", type(handler).__name__[1:], exc)
             return error_result(event, 400, "Malformed request event", log_context)
         environ["aws.event"] = event
         environ["aws.context"] = context

@@ -45,7 +45,8 @@ def run(event: Any, context: Any) -> dict[str, Any]:
         ids = {"gatewayRequestId": gateway_request_id(event)}
         return error_result(event, 403, None, ids)
     command, args, problem = _parse(event)
-    if problem:
+    if problem or command is None:
+        problem = problem or "No command."
         logger.warning("Refused management invoke: %s", problem)
         return {"command": command, "args": args, "exit_code": 2, "ok": False, "output": problem}
     started = time.perf_counter()

@@ -20,7 +20,9 @@ def pet(user: Any) -> Pet:
     return PetFactory(owner=user, name="Rex")
 
 
-def test_http_api_v2_without_authorizer_reads_a_pet(invoke: Invoke, auth_headers, user, pet) -> None:
+def test_http_api_v2_without_authorizer_reads_a_pet(
+    invoke: Invoke, auth_headers, user, pet
+) -> None:
     event = events.http_api(path=f"/v1/pets/{pet.pk}", headers=auth_headers(user))
 
     result = invoke(event)
@@ -87,12 +89,17 @@ def test_http_api_payload_1_0_lists_pets_with_repeated_query_keys(
     event = events.rest(events.HTTP_API_V1, query=query, headers=events.multi(auth_headers(user)))
 
     result = invoke(event)
-    echoed = body_json(invoke(events.rest(events.HTTP_API_V1, path="/v1/echo", query={"t": ["a", "b"]})))
+    echoed = body_json(
+        invoke(events.rest(events.HTTP_API_V1, path="/v1/echo", query={"t": ["a", "b"]}))
+    )
 
     assert result["statusCode"] == 200
     page = body_json(result)
     assert [p["name"] for p in page["results"]] == ["Rex"]
-    assert page["next"] == "https://id.execute-api.us-east-1.amazonaws.com/v1/pets?ordering=name&page=2&page_size=1"
+    assert (
+        page["next"]
+        == "https://id.execute-api.us-east-1.amazonaws.com/v1/pets?ordering=name&page=2&page_size=1"
+    )
     assert echoed["query"] == {"t": ["a", "b"]}
     assert echoed["meta"]["HTTP_HEADER2"] == "value1, value2"  # multi-value header, joined
 
@@ -112,7 +119,9 @@ def test_alb_with_multi_value_headers(invoke: Invoke, auth_headers, user, pet) -
     assert seen["meta"]["HTTP_X_MYHEADER"] == "a,b"
     assert seen["query"] == {"k": ["1", "2"]}
     assert seen["scheme"] == "http"  # x-forwarded-proto from the load balancer
-    assert seen["absolute_uri"].startswith("http://lambda-test-alb-1234567.us-east-1.elb.amazonaws.com/")
+    assert seen["absolute_uri"].startswith(
+        "http://lambda-test-alb-1234567.us-east-1.elb.amazonaws.com/"
+    )
     assert seen["remote_addr"] == "72.21.198.67"
     assert header(result, "x-request-id") == "Root=1-5c34e7d4-00ca239424b68028d4c56d68"
 
@@ -195,7 +204,9 @@ def test_set_cookie_goes_to_cookies_in_v2(invoke: Invoke) -> None:
 
 
 @pytest.mark.parametrize("front_door", ["rest", "alb"])
-def test_set_cookie_goes_to_multi_value_headers_in_v1_and_alb(invoke: Invoke, front_door: str) -> None:
+def test_set_cookie_goes_to_multi_value_headers_in_v1_and_alb(
+    invoke: Invoke, front_door: str
+) -> None:
     event = getattr(events, front_door)(path="/v1/echo/cookies")
 
     result = invoke(event)

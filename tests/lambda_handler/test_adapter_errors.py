@@ -108,7 +108,14 @@ def _broken(change: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "change",
-    ["no http", "null headers", "number header", "lone surrogate", "object body", "path not a string"],
+    [
+        "no http",
+        "null headers",
+        "number header",
+        "lone surrogate",
+        "object body",
+        "path not a string",
+    ],
 )
 def test_malformed_http_events_are_a_400(
     invoke: Invoke, caplog: pytest.LogCaptureFixture, change: str

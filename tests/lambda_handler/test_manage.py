@@ -88,20 +88,42 @@ def test_an_unknown_option_is_reported() -> None:
     assert "unrecognized arguments: --no-such-option" in result["output"]
 
 
-@pytest.mark.parametrize("command", ["shell", "dbshell", "createsuperuser", "flush", "runserver",
-                                     "nonexistent", "", None, 42, ["migrate"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "shell",
+        "dbshell",
+        "createsuperuser",
+        "flush",
+        "runserver",
+        "nonexistent",
+        "",
+        None,
+        42,
+        ["migrate"],
+    ],
+)
 def test_commands_outside_the_allow_list_are_refused(
     command: Any, json_log: list[dict[str, Any]]
 ) -> None:
     result = manage({"command": command, "args": []}, None)
 
     assert (result["exit_code"], result["ok"]) == (2, False)
-    assert "is not allowed; allowed: check, collectstatic, migrate, showmigrations." in result["output"]
+    assert (
+        "is not allowed; allowed: check, collectstatic, migrate, showmigrations."
+        in result["output"]
+    )
     assert [line["level"] for line in json_log] == ["WARNING"]
 
 
-@pytest.mark.parametrize("args", [["--settings=gatewayproject.settings.local"],
-                                  ["--settings", "x"], ["--pythonpath", "/tmp"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--settings=gatewayproject.settings.local"],
+        ["--settings", "x"],
+        ["--pythonpath", "/srv/elsewhere"],
+    ],
+)
 def test_options_that_load_other_code_are_refused(args: list[str]) -> None:
     result = manage({"command": "check", "args": args}, None)
 
@@ -135,7 +157,9 @@ def test_events_that_are_not_objects_are_refused(event: Any) -> None:
     ],
     ids=["http-api", "rest", "function-url", "smuggled-headers"],
 )
-def test_http_events_are_refused_with_an_http_403(event: Any, json_log: list[dict[str, Any]]) -> None:
+def test_http_events_are_refused_with_an_http_403(
+    event: Any, json_log: list[dict[str, Any]]
+) -> None:
     result = manage(event, None)
 
     assert result["statusCode"] == 403

@@ -23,8 +23,11 @@ CUSTOM = "api.example.com"
 
 def _post_pet(invoke: Invoke, headers: dict[str, str], **kwargs: Any) -> dict[str, Any]:
     headers = {"content-type": "application/json", **headers}
-    return invoke(events.http_api(method="POST", headers=headers,
-                                  body='{"name": "Rex", "species": "dog"}', **kwargs))
+    return invoke(
+        events.http_api(
+            method="POST", headers=headers, body='{"name": "Rex", "species": "dog"}', **kwargs
+        )
+    )
 
 
 # --- Named stage on the default endpoint: the prefix is in every generated URL ------------
@@ -129,14 +132,18 @@ def test_off_leaves_the_path_alone(invoke: Invoke, settings: Any) -> None:
     assert body_json(result) == {"message": "Not Found"}
 
 
-def test_fixed_prefix_for_a_custom_domain_mapping(invoke: Invoke, settings: Any, auth_headers, user) -> None:
+def test_fixed_prefix_for_a_custom_domain_mapping(
+    invoke: Invoke, settings: Any, auth_headers, user
+) -> None:
     settings.API_GATEWAY_STAGE_PREFIX = "/pets-api"
 
     result = _post_pet(invoke, auth_headers(user), host=CUSTOM)
     seen = body_json(invoke(events.http_api(path="/v1/echo", host=CUSTOM)))
     stripped = body_json(invoke(events.http_api(path="/pets-api/v1/echo", host=CUSTOM)))
 
-    assert result["headers"]["location"] == f"https://{CUSTOM}/pets-api/v1/pets/{Pet.objects.get().pk}"
+    assert (
+        result["headers"]["location"] == f"https://{CUSTOM}/pets-api/v1/pets/{Pet.objects.get().pk}"
+    )
     assert (seen["script_name"], seen["path_info"]) == ("/pets-api", "/v1/echo")
     assert (stripped["script_name"], stripped["path_info"]) == ("/pets-api", "/v1/echo")
 
@@ -170,8 +177,15 @@ def test_stage_prefix_setting(setting: str, force: str | None, expected: StagePr
 
 @pytest.mark.parametrize(
     ("setting", "force"),
-    [("prod", None), ("/prod/", None), ("/", None), ("/a b", None), ("/x", "/prod"),
-     ("off", "/prod"), ("auto", "prod/")],
+    [
+        ("prod", None),
+        ("/prod/", None),
+        ("/", None),
+        ("/a b", None),
+        ("/x", "/prod"),
+        ("off", "/prod"),
+        ("auto", "prod/"),
+    ],
 )
 def test_bad_stage_prefix_settings_are_refused(setting: str, force: str | None) -> None:
     with pytest.raises(ImproperlyConfigured):
@@ -190,7 +204,10 @@ def test_a_bad_setting_stops_the_adapter_at_init(settings: Any) -> None:
     [
         (HOST, ("/prod", "/v1/pets")),
         (f"{HOST}:443", ("/prod", "/v1/pets")),
-        ("abc123-vpce-0123456789abcdef0.execute-api.us-east-1.vpce.amazonaws.com", ("/prod", "/v1/pets")),
+        (
+            "abc123-vpce-0123456789abcdef0.execute-api.us-east-1.vpce.amazonaws.com",
+            ("/prod", "/v1/pets"),
+        ),
         ("abc.execute-api.cn-north-1.amazonaws.com.cn", ("/prod", "/v1/pets")),
         (CUSTOM, ("", "/prod/v1/pets")),
         ("execute-api.example.com", ("", "/prod/v1/pets")),

@@ -17,7 +17,7 @@ from django.contrib.staticfiles import finders
 from apps.pets.models import Pet
 from gatewayproject.lambda_wsgi import build_environ, call_application, wsgi_path
 from tests.lambda_handler import events
-from tests.lambda_handler.conftest import Invoke, body_json, header
+from tests.lambda_handler.conftest import Invoke, body_json
 from tests.lambda_handler.urls_echo import BINARY_BODY
 
 pytestmark = pytest.mark.django_db
@@ -58,17 +58,26 @@ def test_multipart_upload_arriving_base64_without_content_length(
     body = multipart(boundary, {"caption": "Rex at the beach"}, {"file": PHOTO})
     content_type = f"multipart/form-data; boundary={boundary}"
     if front_door == "rest":
-        event = events.rest(method="POST", path="/v1/echo/upload", body=body,
-                            headers={"Content-Type": [content_type]})
+        event = events.rest(
+            method="POST",
+            path="/v1/echo/upload",
+            body=body,
+            headers={"Content-Type": [content_type]},
+        )
     else:
-        event = events.http_api(method="POST", path="/v1/echo/upload", body=body,
-                                headers={"content-type": content_type})
+        event = events.http_api(
+            method="POST", path="/v1/echo/upload", body=body, headers={"content-type": content_type}
+        )
         event["headers"].pop("content-length")  # The sample had one; gateways often don't.
 
     seen = body_json(invoke(event))
 
     assert seen["files"] == {
-        "file": {"name": "file.jpg", "size": len(PHOTO), "sha256": hashlib.sha256(PHOTO).hexdigest()}
+        "file": {
+            "name": "file.jpg",
+            "size": len(PHOTO),
+            "sha256": hashlib.sha256(PHOTO).hexdigest(),
+        }
     }
     assert seen["fields"] == {"caption": ["Rex at the beach"]}
     assert seen["meta"]["CONTENT_LENGTH"] == str(len(body))
@@ -79,8 +88,12 @@ def test_without_a_content_length_django_would_see_no_files() -> None:
     boundary = "b0undary"
     body = multipart(boundary, {}, {"file": PHOTO})
     environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/v1/echo/upload", "SERVER_NAME": "testserver",
-        "SERVER_PORT": "443", "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(body),
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/v1/echo/upload",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "443",
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(body),
         "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}",
     }
     from django.core.handlers.wsgi import WSGIRequest
@@ -89,8 +102,12 @@ def test_without_a_content_length_django_would_see_no_files() -> None:
 
 
 def test_a_gateway_content_length_is_replaced_by_the_decoded_length(invoke: Invoke) -> None:
-    event = events.http_api(method="POST", path="/v1/echo", body=b"\x00\x01\x02\x03",
-                            headers={"content-type": "application/octet-stream", "content-length": "8"})
+    event = events.http_api(
+        method="POST",
+        path="/v1/echo",
+        body=b"\x00\x01\x02\x03",
+        headers={"content-type": "application/octet-stream", "content-length": "8"},
+    )
 
     seen = body_json(invoke(event))
 
@@ -105,7 +122,9 @@ def test_a_gateway_content_length_is_replaced_by_the_decoded_length(invoke: Invo
         ("rest_framework/fonts/glyphicons-halflings-regular.woff", "application/font-woff"),
     ],
 )
-def test_static_binary_files_are_returned_base64(invoke: Invoke, path: str, content_type: str) -> None:
+def test_static_binary_files_are_returned_base64(
+    invoke: Invoke, path: str, content_type: str
+) -> None:
     expected = open(finders.find(path), "rb").read()  # noqa: SIM115 (closed below)
 
     with warnings.catch_warnings(record=True) as caught:
@@ -122,8 +141,11 @@ def test_static_binary_files_are_returned_base64(invoke: Invoke, path: str, cont
 
 
 def test_binary_view_responses_are_returned_base64_for_every_front_door(invoke: Invoke) -> None:
-    for event in (events.http_api(path="/v1/echo/binary"), events.rest(path="/v1/echo/binary"),
-                  events.alb(path="/v1/echo/binary")):
+    for event in (
+        events.http_api(path="/v1/echo/binary"),
+        events.rest(path="/v1/echo/binary"),
+        events.alb(path="/v1/echo/binary"),
+    ):
         result = invoke(event)
         assert result["isBase64Encoded"] is True
         assert base64.b64decode(result["body"]) == BINARY_BODY
@@ -169,7 +191,9 @@ def test_forwarded_headers_and_source_ip(invoke: Invoke) -> None:
     assert powertools["remote_addr"] == "192.168.0.1"  # the sample's "/32" is dropped
 
 
-def test_request_ids_reach_the_client_and_the_log(invoke: Invoke, json_log: list[dict[str, Any]]) -> None:
+def test_request_ids_reach_the_client_and_the_log(
+    invoke: Invoke, json_log: list[dict[str, Any]]
+) -> None:
     event = events.http_api(path="/health", headers={"x-request-id": "client-chosen"})
 
     result = invoke(event)
@@ -225,13 +249,21 @@ def test_non_ascii_header_values_arrive_intact(invoke: Invoke) -> None:
 
 
 def _environ(headers: list[list[bytes]], method: str = "GET") -> dict[str, Any]:
-    scope = {"method": method, "scheme": "https", "server": ("example.com", 443),
-             "client": ("1.2.3.4", 0), "query_string": b"", "headers": headers}
+    scope = {
+        "method": method,
+        "scheme": "https",
+        "server": ("example.com", 443),
+        "client": ("1.2.3.4", 0),
+        "query_string": b"",
+        "headers": headers,
+    }
     return build_environ(scope, b"body")
 
 
 def test_build_environ_joins_repeated_headers() -> None:
-    environ = _environ([[b"accept", b"a"], [b"accept", b"b"], [b"cookie", b"x=1"], [b"cookie", b"y=2"]])
+    environ = _environ(
+        [[b"accept", b"a"], [b"accept", b"b"], [b"cookie", b"x=1"], [b"cookie", b"y=2"]]
+    )
 
     assert environ["HTTP_ACCEPT"] == "a,b"
     assert environ["HTTP_COOKIE"] == "x=1; y=2"
@@ -259,5 +291,9 @@ def test_call_application_collects_written_and_iterated_chunks_and_closes() -> N
 
     response = call_application(app, _environ([]))
 
-    assert response == {"status": 201, "headers": [[b"X-Test", "é".encode()]], "body": b"written,iterated"}
+    assert response == {
+        "status": 201,
+        "headers": [[b"X-Test", "é".encode()]],
+        "body": b"written,iterated",
+    }
     assert closed == [True]
