@@ -207,7 +207,8 @@ def gateway_request_id(event: Any) -> str | None:
     multi = event.get("multiValueHeaders") or {}
     trace = headers.get("x-amzn-trace-id") if isinstance(headers, dict) else None
     if trace is None and isinstance(multi, dict):
-        trace = (multi.get("x-amzn-trace-id") or [None])[0]
+        values = multi.get("x-amzn-trace-id")
+        trace = values[0] if isinstance(values, list) and values else None
     return trace if isinstance(trace, str) else None
 
 
@@ -235,8 +236,9 @@ def _describe(event: Any) -> str:
     """What the event looks like, without its values (they may hold secrets)."""
     if not isinstance(event, dict):
         return f"a JSON {type(event).__name__}, not an object"
-    if "Records" in event and isinstance(event["Records"], list) and event["Records"]:
-        source = event["Records"][0].get("eventSource", "?") if event["Records"][0] else "?"
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        source = str(records[0].get("eventSource") or records[0].get("EventSource") or "?")
         return f"records from {source}; this entry point serves HTTP requests only"
     keys = ", ".join(sorted(map(str, event))[:12]) or "no keys"
     return f"an object with keys: {keys}"

@@ -69,6 +69,10 @@ def test_base64_with_stray_characters_is_refused_not_guessed(invoke: Invoke) -> 
         ("WebSocket message", events.load("apigw-websocket-request.json")),
         ("authorizer input", events.load("apigw-v2-custom-authorizer-v2-request.json")),
         ("warm-up ping", {"source": "serverless-plugin-warmup"}),
+        ("odd records", {"Records": ["x"]}),
+        ("SNS records", {"Records": [{"EventSource": "aws:sns"}]}),
+        ("context not an object", {"version": "2.0", "requestContext": "x"}),
+        ("ALB trace header not a list", {"multiValueHeaders": {"x-amzn-trace-id": "Root=1"}}),
     ],
 )
 def test_unknown_event_shapes_are_refused_clearly(
