@@ -232,7 +232,8 @@ def start_workers(
 
 
 def run_rounds(workers: dict[str, Any], rounds: int, per_round: int) -> dict[str, Any]:
-    """{"wall"/"cpu": {variant: [ns, ...]}}, each round running every variant in turn."""
+    """{"wall"/"cpu": {variant: [[ns, ...] per round]}}; each round runs every variant once,
+    in a rotating order, so neighbours in time are compared."""
     samples: dict[str, Any] = {"wall": {n: [] for n in workers}, "cpu": {n: [] for n in workers}}
     order = list(workers)
     for index in range(rounds):
@@ -240,7 +241,7 @@ def run_rounds(workers: dict[str, Any], rounds: int, per_round: int) -> dict[str
             workers[name].stdin.write(json.dumps({"n": per_round}) + "\n")
             reply = json.loads(workers[name].stdout.readline())
             for kind in ("wall", "cpu"):
-                samples[kind][name].extend(reply[kind])
+                samples[kind][name].append(reply[kind])
     for process in workers.values():
         process.stdin.close()
         process.wait(timeout=30)
@@ -310,9 +311,18 @@ def _find_python312() -> str:
     return str(module.find_python312(None))
 
 
+def _ratio(rounds: dict[str, list[list[int]]], top: str, bottom: str) -> float:
+    """Median over rounds of p50(top) / p50(bottom): load on a shared machine drifts
+    between rounds, and within a round both ran minutes apart at most."""
+    return statistics.median(
+        statistics.median(x) / statistics.median(y)
+        for x, y in zip(rounds[top], rounds[bottom], strict=True)
+    )
+
+
 def report(samples: dict[str, Any], cold: dict[str, float], args: Any) -> int:
     def p(kind: str, name: str, q: float) -> float:
-        values = sorted(samples[kind][name])
+        values = sorted(t for chunk in samples[kind][name] for t in chunk)
         return values[min(len(values) - 1, int(len(values) * q))] / 1e6
 
     print(
@@ -325,17 +335,11 @@ def report(samples: dict[str, Any], cold: dict[str, float], args: Any) -> int:
             f"{name}  {label:25} {p('wall', name, 0.5):8.3f} {p('wall', name, 0.99):8.3f} "
             f"{p('cpu', name, 0.5):8.3f}"
         )
-    ratios = {}
-    for kind in ("wall", "cpu"):
-        p50 = {name: p(kind, name, 0.5) for name in VARIANTS}
-        ratios[kind] = {
-            "a/b": p50["a"] / p50["b"],
-            "a/c": p50["a"] / p50["c"],
-            "a/d": p50["a"] / p50["d"],
-            "e/b (A/A)": p50["e"] / p50["b"],
-        }
+    pairs = {"a/b": ("a", "b"), "a/c": ("a", "c"), "a/d": ("a", "d"), "e/b (A/A)": ("e", "b")}
+    ratios = {kind: {k: _ratio(samples[kind], *v) for k, v in pairs.items()} for kind in samples}
+    for kind, label in (("wall", "wall"), ("cpu", "CPU")):
         shown = ", ".join(f"{k} = {v:.3f}" for k, v in ratios[kind].items())
-        print(f"Ratios of {'wall' if kind == 'wall' else 'CPU'} p50: {shown}")
+        print(f"Ratios (median over rounds of per-round p50 ratios, {label}): {shown}")
     cold_ratio = cold["first"] / cold["setup"]
     print(
         f"\nCold start ({'package ' + str(args.package) if args.package else 'venv'}, "
@@ -360,8 +364,8 @@ def report(samples: dict[str, Any], cold: dict[str, float], args: Any) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--requests", type=int, default=300, help="per variant per round")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=100, help="per variant per round")
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--cold-runs", type=int, default=15)
     parser.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)))

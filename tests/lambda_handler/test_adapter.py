@@ -213,3 +213,18 @@ def test_set_cookie_goes_to_multi_value_headers_in_v1_and_alb(
 
     cookies = result["multiValueHeaders"]["set-cookie"]
     assert [c.split(";")[0] for c in cookies] == ["first=1", "second=2"]
+
+
+def test_no_asgi_cycle_lifespan_or_event_loop_is_involved(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mangum.adapter
+
+    def forbidden(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the adapter must call Django's WSGI handler directly")
+
+    monkeypatch.setattr(mangum.adapter, "LifespanCycle", forbidden)
+    monkeypatch.setattr(mangum.adapter, "HTTPCycle", forbidden)
+    monkeypatch.setattr("asyncio.new_event_loop", forbidden)
+
+    assert invoke(events.http_api(path="/health"))["statusCode"] == 200
