@@ -8,9 +8,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed-dev
+# Benchmark-only tools (Zappa, as a peer to measure against) never enter the app's venv.
+BENCH_VENV ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-bench
+LAMBDA_ZIP := build/lambda/gatewayproject-lambda.zip
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test bench-api-keys clean
+.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
+	bench-api-keys package test-package bench-lambda
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -53,10 +58,28 @@ test-postgres: install  ## pytest on PostgreSQL (skipped when unreachable, unles
 fuzz: install  ## schemathesis against the running app's /v1/openapi.json
 	$(BIN)/python scripts/fuzz.py
 
-test: lint typecheck migrations-check test-sqlite test-postgres fuzz  ## Everything CI runs
+package: install  ## Build the Lambda deployment zip reproducibly (build/lambda/)
+	$(BIN)/python scripts/package.py
+
+test-package: package  ## Build the Lambda zip and test the artifact itself
+	LAMBDA_PACKAGE=$(LAMBDA_ZIP) $(BIN)/pytest tests/lambda_handler/test_package.py
+
+$(BENCH_STAMP): pyproject.toml scripts/requirements.py
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	@echo "Installing the app and Zappa into $(BENCH_VENV) ..."
+	@$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BENCH_VENV)/bin/python scripts/requirements.py > $(BENCH_VENV)/requirements.txt
+	@echo "zappa>=0.63,<0.64" >> $(BENCH_VENV)/requirements.txt
+	@$(BENCH_VENV)/bin/python -m pip install --quiet -r $(BENCH_VENV)/requirements.txt
+	@touch $@
+
+bench-lambda: install package $(BENCH_STAMP)  ## Lambda handler vs raw WSGI, Zappa, Mangum+ASGI; cold start
+	$(BENCH_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP)
+
+test: lint typecheck migrations-check test-sqlite test-postgres test-package fuzz  ## Everything CI runs
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py
 
 clean:  ## Remove .venv, caches and the local database
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build
+	rm -rf $(VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build

@@ -27,9 +27,18 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._=/+-]{1,128}$")
 
 
 def _request_id(request: HttpRequest) -> str:
-    """The gateway's request id when a front door supplied one, else a new one."""
-    supplied = request.META.get("HTTP_X_REQUEST_ID", "")
-    return supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    """The gateway's request id when a front door supplied one, else a new one.
+
+    The Lambda adapter passes API Gateway's `requestContext.requestId` (or the ALB's trace
+    id) under "gatewayproject.request_id"; that one wins over a client's X-Request-Id.
+    """
+    for supplied in (
+        request.META.get("gatewayproject.request_id") or "",
+        request.META.get("HTTP_X_REQUEST_ID", ""),
+    ):
+        if _REQUEST_ID.match(supplied):
+            return str(supplied)
+    return uuid.uuid4().hex
 
 
 class RequestContextMiddleware:
@@ -42,21 +51,22 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         request_id = _request_id(request)
         request.request_id = request_id  # type: ignore[attr-defined]
+        # In Lambda the adapter's context adds the Lambda request id (as `requestId`, the
+        # name Lambda's JSON log format uses) and the gateway's id (`gatewayRequestId`).
         context = {"requestId": request_id, **request.META.get("gatewayproject.context", {})}
         token = request_context.set(context)
         try:
             response = self.get_response(request)
             response["X-Request-Id"] = request_id
-            access_logger.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "durationMs": round((time.perf_counter() - started) * 1000, 3),
-                    "keyPrefix": getattr(request, "api_key_prefix", None),
-                },
-            )
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "durationMs": round((time.perf_counter() - started) * 1000, 3),
+            }
+            if key_prefix := getattr(request, "api_key_prefix", None):
+                fields["keyPrefix"] = key_prefix
+            access_logger.info("request", extra=fields)
             return response
         finally:
             request_context.reset(token)

@@ -120,7 +120,12 @@ STORAGES = {
 # --- Stage prefix ---------------------------------------------------------------------
 # A named API Gateway stage puts "/<stage>" in front of every path. Routing ignores
 # it; generated URLs (Location, pagination, OpenAPI servers, admin) must include it.
+# DJANGO_SCRIPT_NAME is a fixed prefix (FORCE_SCRIPT_NAME) for servers behind a proxy that
+# strips it. The Lambda handler works the prefix out per request instead: "auto" (the
+# stage, on default execute-api hosts only), "off", or a fixed "/prefix" (say, a custom
+# domain's API mapping key). See gatewayproject/lambda_stage.py and the README.
 FORCE_SCRIPT_NAME = env.str("DJANGO_SCRIPT_NAME", default="") or None
+API_GATEWAY_STAGE_PREFIX = env.str("API_GATEWAY_STAGE_PREFIX", default="auto")
 
 # --- Django REST framework -----------------------------------------------------------
 

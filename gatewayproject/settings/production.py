@@ -26,3 +26,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# collectstatic keeps only the hashed copies ({% static %} links to those): half the files
+# in the Lambda package, and half the files WhiteNoise indexes at every cold start.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
