@@ -23,8 +23,8 @@ class APIKeyAuthentication(BaseAuthentication):
 
     No header: None, so views that allow anyone stay open and the permission check
     answers the rest. Any unusable key: 403 {"message": "Forbidden"}, as API Gateway
-    answers for a missing or invalid key; the reason goes to the log with the prefix,
-    never the key.
+    answers for a missing or invalid key; the reason goes to the access log with the
+    prefix, never the key.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html
     """
 
@@ -35,9 +35,13 @@ class APIKeyAuthentication(BaseAuthentication):
         try:
             key = api_key_from_raw(raw_key=raw_key, now=conf.now())
         except KeyRejectedError as rejected:
-            logger.info(
+            # The request's one INFO line (the access log) carries the reason; here DEBUG only.
+            logger.debug(
                 "API key rejected", extra={"reason": rejected.reason, "keyPrefix": rejected.prefix}
             )
+            request._request.api_key_rejected = rejected.reason  # type: ignore[attr-defined]
+            if rejected.prefix:
+                request._request.api_key_prefix = rejected.prefix  # type: ignore[attr-defined]
             raise exceptions.AuthenticationFailed() from None
         # Read by the access log (gatewayproject.middleware) on the Django request.
         request._request.api_key_prefix = key.prefix  # type: ignore[attr-defined]
