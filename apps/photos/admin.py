@@ -22,7 +22,7 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
         "large_preview",
         *(field.name for field in Photo._meta.fields if field.name not in ("caption",)),
     )
-    fields = readonly_fields + ("caption",)
+    fields = (*readonly_fields, "caption")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     actions = ("reprocess",)

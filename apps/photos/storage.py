@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage, storages
 
 from apps.photos.conf import PHOTOS_PREFIX, photos
 
@@ -29,7 +29,8 @@ _UPLOAD_KEY = re.compile(
 
 
 def storage() -> Storage:
-    return default_storage
+    """STORAGES["default"] itself (not the lazy `default_storage` proxy), so its type is real."""
+    return storages["default"]
 
 
 def is_s3(store: Storage | None = None) -> bool:

@@ -112,3 +112,11 @@ def pet(user: Any) -> Pet:
 @pytest.fixture
 def other_pet(other_user: Any) -> Pet:
     return PetFactory(owner=other_user, name="Not yours")
+
+
+@pytest.fixture(scope="session")
+def big_jpeg() -> bytes:
+    """A 20-25 MB JPEG (random pixels at quality 100), made once per test run."""
+    from tests.photos import images
+
+    return images.noisy_jpeg((4000, 2800), quality=100)

@@ -170,7 +170,9 @@ def test_cmyk_jpeg_becomes_rgb() -> None:
     assert result.content_type == "image/jpeg"
     assert display.mode == "RGB"
     red, green, blue = display.getpixel((10, 10))  # type: ignore[misc]
-    assert red > 200 and green < 60 and blue < 60
+    assert red > 200
+    assert green < 60
+    assert blue < 60
 
 
 def test_16_bit_png_is_scaled_not_clipped() -> None:
@@ -190,7 +192,9 @@ def test_alpha_is_flattened_onto_white_in_a_jpeg() -> None:
     assert display.mode == "RGB"
     assert display.getpixel((90, 25)) == (255, 255, 255)
     red = display.getpixel((10, 25))
-    assert isinstance(red, tuple) and red[0] > 240 and red[1] < 20
+    assert isinstance(red, tuple)
+    assert red[0] > 240
+    assert red[1] < 20
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
@@ -202,7 +206,9 @@ def test_animated_images_use_their_first_frame(fmt: str) -> None:
 
     display = images.decode(result.derived[1280]).convert("RGB")
     red = display.getpixel((30, 20))
-    assert isinstance(red, tuple) and red[0] > 200 and red[2] < 60
+    assert isinstance(red, tuple)
+    assert red[0] > 200
+    assert red[2] < 60
 
 
 def test_palette_and_greyscale_images_render() -> None:
