@@ -11,6 +11,8 @@ from django.db.models import Q
 CAPTION_MAX_LENGTH = 500
 FILENAME_MAX_LENGTH = 255
 REASON_MAX_LENGTH = 200
+# The largest BigAutoField id (a pet's); larger numbers overflow the database's integer.
+MAX_ID = 2**63 - 1
 
 
 class PhotoStatus(models.TextChoices):

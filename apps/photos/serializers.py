@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import PurePosixPath
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,10 +15,17 @@ from apps.pets.models import Pet
 from apps.photos import selectors
 from apps.photos.conf import photos
 from apps.photos.formats import EXTENSIONS
-from apps.photos.models import CAPTION_MAX_LENGTH, FILENAME_MAX_LENGTH, Photo, PhotoStatus
+from apps.photos.models import (
+    CAPTION_MAX_LENGTH,
+    FILENAME_MAX_LENGTH,
+    MAX_ID,
+    Photo,
+    PhotoStatus,
+)
 from gatewayproject.fields import StrictCharField
 
 CONTENT_TYPES = tuple(EXTENSIONS)
+UPLOAD_METHODS = ("POST",)
 
 
 def clean_filename(name: str) -> str:
@@ -40,6 +48,7 @@ class StrictIntegerField(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class OwnPetField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
     """One of the caller's pets. Someone else's pet is "does not exist", like an unknown id."""
 
@@ -57,6 +66,8 @@ class OwnPetField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not self.strict and isinstance(data, str) and not data.isdigit():
             self.fail("incorrect_type", data_type="str")
+        if int(data) > MAX_ID:  # Would overflow the database's integer: no such pet.
+            self.fail("does_not_exist", pk_value=data)
         pet: Pet = super().to_internal_value(data)
         return pet
 
@@ -167,7 +178,7 @@ class PresignedUploadSerializer(serializers.Serializer[Any]):
     """A multipart/form-data POST: send every field, then `file` last."""
 
     url = serializers.URLField(help_text="Where to POST the form.")
-    method = serializers.ChoiceField(choices=["POST"])
+    method = serializers.ChoiceField(choices=UPLOAD_METHODS)
     # DRF moves declared fields off the class, so this does not shadow Serializer.fields.
     fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.CharField(), help_text="Form fields to send unchanged, before `file`."
@@ -180,15 +191,26 @@ class PhotoUploadStartResponseSerializer(serializers.Serializer[Any]):
     upload = PresignedUploadSerializer()
 
 
+class FormField(serializers.CharField):
+    """Any text, compared byte for byte against the signed policy: nothing trimmed or refused
+    here (a mismatch, NUL characters included, is the policy's 403, as on S3)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, help_text="From `upload.fields`.", **kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
 class LocalUploadSerializer(serializers.Serializer[Any]):
     """The presigned form, posted to the local endpoint the way S3 would receive it."""
 
-    key = serializers.CharField(help_text="From `upload.fields`.")
-    policy = serializers.CharField(help_text="From `upload.fields`.")
+    key = FormField()
+    policy = FormField()
     file = serializers.FileField(allow_empty_file=True, help_text="The image; send it last.")
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         # Not a Python identifier, so it cannot be declared as a class attribute.
-        fields["Content-Type"] = serializers.CharField(help_text="From `upload.fields`.")
+        fields["Content-Type"] = FormField()
         return fields

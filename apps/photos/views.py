@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from apps.photos import selectors, services
 from apps.photos.filters import PhotoFilter
-from apps.photos.models import Photo
+from apps.photos.models import CAPTION_MAX_LENGTH, Photo
 from apps.photos.parsers import (
     RAW_IMAGE_PARSERS,
     RAW_NAME,
@@ -29,6 +29,7 @@ from apps.photos.parsers import (
     LocalUploadMultiPartParser,
     PhotoTooLarge,
 )
+from apps.photos.schema import UploadSchema
 from apps.photos.serializers import (
     LocalUploadSerializer,
     PhotoSerializer,
@@ -48,10 +49,14 @@ PHOTO_ID = OpenApiParameter(
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 RAW_BODY_QUERY = [
     OpenApiParameter(
-        "pet", OpenApiTypes.INT, description="The id of one of your pets (a form field wins)."
+        "pet",
+        {"type": "integer", "minimum": 1},
+        description="For a raw image body: the id of one of your pets (a form field wins).",
     ),
     OpenApiParameter(
-        "caption", OpenApiTypes.STR, description="Up to 500 characters (a form field wins)."
+        "caption",
+        {"type": "string", "maxLength": CAPTION_MAX_LENGTH},
+        description="For a raw image body: up to 500 characters (a form field wins).",
     ),
 ]
 TOO_LARGE = OpenApiResponse(
@@ -68,8 +73,10 @@ class PhotoViewSet(
     """The caller's photos. Someone else's photo is a 404 for every method."""
 
     serializer_class = PhotoSerializer
+    schema = UploadSchema()
     lookup_value_regex = UUID_PATTERN
     filterset_class = PhotoFilter
+    search_fields = ("caption",)
     ordering_fields = ("created_at",)
     ordering = ("-created_at",)
     # Only the direct upload reads a body here; `uploads` sets its own JSON parser.

@@ -74,6 +74,12 @@ DATABASES = {
 # reused by every warm invocation; health checks drop a connection the server closed.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction starts. A deleted pet's photos are read (for
+    # their files) before rows are deleted, and SQLite fails a read lock's upgrade to a write
+    # lock at once with "database is locked" when another writer is active, whatever the
+    # timeout. https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 
 # --- Auth and passwords ---------------------------------------------------------
 
@@ -186,7 +192,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Servers come from the request, so a stage prefix ("/prod") is part of them.
     "DEFAULT_GENERATOR_CLASS": "gatewayproject.schema.SchemaGenerator",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PhotoStatusEnum": "apps.photos.models.PhotoStatus.choices",
+        "PhotoContentTypeEnum": "apps.photos.serializers.CONTENT_TYPES",
+        "UploadMethodEnum": "apps.photos.serializers.UPLOAD_METHODS",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------
