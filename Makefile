@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean
+.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test bench-photos clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ fuzz: install  ## schemathesis against the running app's /v1/openapi.json
 	$(BIN)/python scripts/fuzz.py
 
 test: lint typecheck migrations-check test-sqlite test-postgres fuzz  ## Everything CI runs
+
+bench-photos: install  ## Photo benchmark: draft() thumbnails vs Pillow, peak memory (not in test)
+	$(BIN)/python benchmarks/bench_photos.py
 
 clean:  ## Remove .venv, caches and the local database
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build

@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 DERIVED_CONTENT_TYPE = "image/jpeg"
 JPEG_QUALITY = 85
+# Results above this many pixels are resized in bands of BAND_ROWS rows (see _resize).
+BAND_THRESHOLD_PIXELS = 512 * 512
+BAND_ROWS = 64
 # Everything a decoder can throw at hostile bytes; anything else is a bug and propagates.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError)
 _BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
@@ -166,9 +169,25 @@ def _to_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
 
 
 def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """LANCZOS, in bands of output rows when the result is large.
+
+    A one-shot resize holds the source, a full-width intermediate of the horizontal pass and
+    the result at once. Bands keep the intermediate small (a band's rows); the source box of
+    each band still reads the filter's support beyond it, so there are no seams.
+    """
     if image.size == size:
         return image
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    width, height = size
+    if width * height <= BAND_THRESHOLD_PIXELS:
+        return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    out = Image.new(image.mode, size)
+    scale = image.height / height
+    for top in range(0, height, BAND_ROWS):
+        bottom = min(top + BAND_ROWS, height)
+        box = (0.0, top * scale, float(image.width), bottom * scale)
+        band = image.resize((width, bottom - top), Image.Resampling.LANCZOS, box=box)
+        out.paste(band, (0, top))
+    return out
 
 
 def _encode(image: Image.Image) -> bytes:
