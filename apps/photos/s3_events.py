@@ -12,7 +12,7 @@ import logging
 from typing import Any
 from urllib.parse import unquote_plus
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from apps.photos import services, storage
 from apps.photos.models import Photo
@@ -26,9 +26,7 @@ class RecordError(Exception):
 
 def handle_s3_event(event: dict[str, Any], context: object | None = None) -> dict[str, Any]:
     """Process every record; return {"records": [{"key", "outcome", "reason"?}, ...]}."""
-    # A warm Lambda container keeps its connection between events; drop it if it went stale,
-    # as Django does around each HTTP request.
-    close_old_connections()
+    _close_stale_connections()
     results: list[dict[str, str]] = []
     failures = 0
     try:
@@ -40,12 +38,22 @@ def handle_s3_event(event: dict[str, Any], context: object | None = None) -> dic
                 logger.exception("Processing an S3 record failed", extra={"record": _where(record)})
                 results.append({**_where(record), "outcome": "error"})
     finally:
-        close_old_connections()
+        _close_stale_connections()
     if failures:
         # Lambda retries an asynchronous invocation that raised; records already done are
         # skipped by the retry because their photos are no longer pending.
         raise RecordError(f"{failures} of {len(results)} S3 records failed; see the log.")
     return {"records": results}
+
+
+def _close_stale_connections() -> None:
+    """Drop stale connections, as Django does around each HTTP request.
+
+    A warm Lambda container keeps its connection between events. Never inside a caller's
+    transaction (a test, or a script that wraps the call): closing it would lose the work.
+    """
+    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        close_old_connections()
 
 
 def _where(record: Any) -> dict[str, str]:

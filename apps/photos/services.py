@@ -22,6 +22,9 @@ from apps.photos.uploads import LocalPolicy, PolicyError, PresignedUpload
 
 logger = logging.getLogger(__name__)
 
+# Clock skew between us and S3 that an expired form's last upload may still ride on.
+SWEEP_SLACK = datetime.timedelta(minutes=5)
+
 
 class PhotoTooLargeError(Exception):
     """More bytes than the path allows; the API answers 413."""
@@ -54,6 +57,7 @@ def photo_upload_direct(
     """
     _check_pet(owner, pet)
     now = now or timezone.now()
+    file.seek(0)
     original = storage.read_original(file, max_bytes=photos.DIRECT_MAX_BYTES)
     if original is None:
         raise PhotoTooLargeError(photos.DIRECT_MAX_BYTES)
@@ -194,6 +198,23 @@ def photo_reprocess(*, photo: Photo, now: datetime.datetime | None = None) -> Ou
         processing.release(photo, status=PhotoStatus.READY)
         raise
     return Outcome.READY if done else Outcome.SKIPPED
+
+
+def photo_sweep_pending(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Settle presigned uploads whose form has expired: process what arrived, fail the rest.
+
+    After the form's expiry (plus slack for clock skew) nothing new can be uploaded, so a
+    photo still `pending_upload` either lost its S3 event or was never uploaded. Processing
+    it now covers both: the first becomes `ready`, the second `failed` ("not found").
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=photos.UPLOAD_EXPIRES) - SWEEP_SLACK
+    stale = Photo.objects.filter(status=PhotoStatus.PENDING_UPLOAD, created_at__lt=cutoff)
+    counts: dict[str, int] = {}
+    for photo_id in stale.values_list("pk", flat=True).iterator():
+        outcome = str(photo_process(photo_id=photo_id, now=now))
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
 
 
 @transaction.atomic

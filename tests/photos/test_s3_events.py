@@ -245,3 +245,19 @@ def test_unexpected_errors_raise_after_every_record_was_tried(
     with commit():
         retry = handle_s3_event(event, None)
     assert [r["outcome"] for r in retry["records"]] == ["ready", "skipped"]
+
+
+def test_stale_connections_are_closed_outside_a_transaction(
+    s3: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apps.photos import s3_events
+
+    closed: list[bool] = []
+    monkeypatch.setattr(s3_events, "close_old_connections", lambda: closed.append(True))
+    monkeypatch.setattr(
+        s3_events.connections, "all", lambda initialized_only=False: []
+    )  # As in Lambda: no transaction open around the call.
+
+    handle_s3_event({"Records": []}, None)
+
+    assert closed == [True, True]

@@ -172,3 +172,39 @@ def test_reprocess_skips_photos_that_are_not_ready(user: Any) -> None:
     )
 
     assert services.photo_reprocess(photo=photo) == Outcome.SKIPPED
+
+
+def test_sweep_settles_only_expired_pending_uploads(user: Any) -> None:
+    arrived = pending(user, images.jpeg())
+    never_uploaded, _ = services.photo_upload_start(
+        owner=user, filename="a.jpg", content_type="image/jpeg", size=10
+    )
+    fresh = pending(user, images.jpeg())
+    long_ago = timezone.now() - datetime.timedelta(minutes=20)
+    Photo.objects.filter(pk__in=[arrived.pk, never_uploaded.pk]).update(created_at=long_ago)
+
+    counts = services.photo_sweep_pending()
+
+    assert counts == {"ready": 1, "failed": 1}
+    statuses = dict(Photo.objects.values_list("pk", "status"))
+    assert statuses == {
+        arrived.pk: PhotoStatus.READY,
+        never_uploaded.pk: PhotoStatus.FAILED,
+        fresh.pk: PhotoStatus.PENDING_UPLOAD,
+    }
+
+
+def test_sweep_command_reports_what_it_did(user: Any) -> None:
+    from django.core.management import call_command
+
+    photo, _ = services.photo_upload_start(
+        owner=user, filename="a.jpg", content_type="image/jpeg", size=10
+    )
+    Photo.objects.filter(pk=photo.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    out = io.StringIO()
+
+    call_command("photos_sweep_uploads", stdout=out)
+
+    assert out.getvalue().strip() == "Swept expired uploads: 1 failed."
