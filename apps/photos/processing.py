@@ -111,6 +111,23 @@ def store_files(
     return names
 
 
+def facts(
+    *, names: dict[str, str], original: Original | None, rendition: Rendition
+) -> dict[str, object]:
+    """The fields a processed photo gets: what was measured, and where the files are."""
+    values: dict[str, object] = {
+        "status": PhotoStatus.READY,
+        "failure_reason": "",
+        "width": rendition.width,
+        "height": rendition.height,
+        "content_type": rendition.content_type,
+        **names,
+    }
+    if original is not None:
+        values |= {"size": original.size, "checksum": original.checksum}
+    return values
+
+
 def mark_ready(
     photo: Photo,
     *,
@@ -121,21 +138,10 @@ def mark_ready(
     obsolete: Iterable[str] = (),
 ) -> bool:
     """Record the result if the photo is still ours to finish; False if it vanished meanwhile."""
-    facts: dict[str, object] = {
-        "status": PhotoStatus.READY,
-        "failure_reason": "",
-        "width": rendition.width,
-        "height": rendition.height,
-        "content_type": rendition.content_type,
-        "processed_at": now,
-        "updated_at": now,
-        "version": F("version") + 1,
-        **names,
-    }
-    if original is not None:
-        facts |= {"size": original.size, "checksum": original.checksum}
+    values = facts(names=names, original=original, rendition=rendition)
+    values |= {"processed_at": now, "updated_at": now, "version": F("version") + 1}
     with transaction.atomic():
-        updated = Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(**facts)
+        updated = Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(**values)
         if updated:
             transaction.on_commit(partial(storage.delete_quietly, list(obsolete)))
     return updated == 1

@@ -50,10 +50,11 @@ def photo_upload_direct(
     caption: str = "",
     now: datetime.datetime | None = None,
 ) -> Photo:
-    """Process the bytes in memory, then store them and create the photo `ready`.
+    """Process the bytes in memory, store the files, then create the photo `ready`.
 
     Bad content is a ValidationError and nothing is stored: a direct upload never leaves a
-    `failed` photo behind.
+    `failed` photo behind. The files are written before the row (no transaction stays open
+    during storage writes) and deleted again if the row cannot be written.
     """
     _check_pet(owner, pet)
     now = now or timezone.now()
@@ -67,17 +68,22 @@ def photo_upload_direct(
         rendition = processing.render(original)
     except ImageRejectedError as exc:
         raise ValidationError({"file": [exc.reason]}) from None
-    photo = Photo(
-        owner=owner,
-        pet=pet,
-        caption=caption,
-        original_filename=filename,
-        status=PhotoStatus.PROCESSING,
-    )
-    with transaction.atomic():
-        photo.save(force_insert=True)
-        processing.finish(photo, original=original, rendition=rendition, now=now)
-    photo.refresh_from_db()
+    photo = Photo(owner=owner, pet=pet, caption=caption, original_filename=filename)
+    saved: list[str] = []
+    try:
+        names = processing.store_files(
+            photo.pk, original=original, rendition=rendition, tag=photo.version, saved=saved
+        )
+        for field, value in processing.facts(
+            names=names, original=original, rendition=rendition
+        ).items():
+            setattr(photo, field, value)
+        photo.processed_at = now
+        with transaction.atomic():
+            photo.save(force_insert=True)
+    except BaseException:
+        storage.delete_quietly(saved)
+        raise
     return photo
 
 

@@ -102,10 +102,10 @@ def test_storage_failure_mid_write_deletes_what_was_written(
 def test_direct_upload_leaves_nothing_when_the_row_cannot_be_written(
     user: Any, monkeypatch: pytest.MonkeyPatch, media_files: Callable[[], set[str]]
 ) -> None:
-    def broken(*args: Any, **kwargs: Any) -> bool:
+    def broken(*args: Any, **kwargs: Any) -> None:
         raise IntegrityError("constraint")
 
-    monkeypatch.setattr(processing, "mark_ready", broken)
+    monkeypatch.setattr(Photo, "save", broken)
 
     with pytest.raises(IntegrityError):
         services.photo_upload_direct(owner=user, file=io.BytesIO(images.jpeg()))
