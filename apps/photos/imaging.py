@@ -18,7 +18,6 @@ from apps.photos.formats import CONTENT_TYPES, ImageRejectedError
 
 logger = logging.getLogger(__name__)
 
-DERIVED_CONTENT_TYPE = "image/jpeg"
 JPEG_QUALITY = 85
 # Results above this many pixels are resized in bands of BAND_ROWS rows (see _resize).
 BAND_THRESHOLD_PIXELS = 512 * 512
@@ -49,7 +48,9 @@ def open_image(fp: IO[bytes], *, max_pixels: int) -> Image.Image:
     """Open and check the header only: format, integrity, and pixel count before decoding."""
     try:
         with warnings.catch_warnings():
-            # Pillow warns (and later raises) above its own bomb limit; both mean "refuse".
+            # Pillow warns (and past twice its limit raises) about bombs; both mean "refuse".
+            # The filter is process-wide while this runs; another thread seeing it can only
+            # have a bomb refused a step earlier, and our own pixel check below decides anyway.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(fp, formats=list(CONTENT_TYPES))
     except _BOMB:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.urls import set_script_prefix
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -303,3 +304,17 @@ def test_deleting_a_pending_photo_deletes_an_upload_that_landed(
         assert api.delete(f"/v1/photos/{body['photo']['id']}").status_code == 204
 
     assert media_files() == set()
+
+
+def test_urls_carry_the_stage_prefix(api: APIClient) -> None:
+    # What the WSGI handler does for a request under an API Gateway stage (the test client
+    # does not), via FORCE_SCRIPT_NAME or SCRIPT_NAME.
+    set_script_prefix("/prod/")
+    try:
+        response = start(api, images.jpeg())
+    finally:
+        set_script_prefix("/")
+
+    photo_id = response.json()["photo"]["id"]
+    assert response.json()["upload"]["url"] == "http://testserver/prod/v1/photos/uploads/local"
+    assert response["Location"] == f"http://testserver/prod/v1/photos/{photo_id}"
