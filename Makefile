@@ -15,7 +15,7 @@ LAMBDA_ZIP := build/lambda/gatewayproject-lambda.zip
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys package test-package bench-lambda
+	bench-api-keys package test-package bench-lambda bench-photos
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ test: lint typecheck migrations-check test-sqlite test-postgres test-package fuz
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py
+
+bench-photos: install  ## Photo benchmark: draft() thumbnails vs Pillow, peak memory (not in test)
+	$(BIN)/python benchmarks/bench_photos.py
 
 clean:  ## Remove .venv, caches and the local database
 	rm -rf $(VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build

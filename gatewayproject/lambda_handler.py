@@ -1,7 +1,9 @@
-"""AWS Lambda entry points: `handler` (HTTP front doors) and `manage` (direct invoke).
+"""AWS Lambda entry points: `handler` (HTTP), `manage` (direct invoke), `process_photos` (S3).
 
-Configure the HTTP function's handler as `gatewayproject.lambda_handler.handler`, and a
-second function, with no HTTP trigger, as `gatewayproject.lambda_handler.manage`. The
+Configure the HTTP function's handler as `gatewayproject.lambda_handler.handler`, a
+second function, with no HTTP trigger, as `gatewayproject.lambda_handler.manage`, and the
+photo-processing function (S3 `ObjectCreated` on the upload prefix) as
+`gatewayproject.lambda_handler.process_photos`. The
 module body is Lambda's init phase, once per container (captured in the snapshot with
 SnapStart): settings, `django.setup()`, the middleware chain and the URLconf.
 """
@@ -49,5 +51,10 @@ def manage(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return lambda_manage.run(event, context)
 
 
-# S3 event entry points (photo processing) go here, importing their app lazily so the
-# HTTP path never loads boto3.
+def process_photos(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """S3 `ObjectCreated` events on the upload prefix: process each uploaded photo once
+    (replays do nothing); see apps.photos.s3_events."""
+    # Imported here: boto3 and Pillow load only in the function that needs them.
+    from apps.photos.s3_events import handle_s3_event
+
+    return handle_s3_event(event, context)

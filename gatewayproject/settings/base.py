@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value comes from the environment."""
 
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     # installed as an app to be imported; apps.api_keys replaces its model and admin.
     "rest_framework_api_key",
     "apps.api_keys",
+    "apps.photos",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +84,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Every keyed request writes its usage meter. In WAL mode with synchronous=NORMAL a
     # commit does not wait for an fsync (measured here: 16 ms -> 0.01 ms per UPDATE); the
     # file stays consistent, a power cut can lose the last commits. IMMEDIATE takes the
-    # write lock at BEGIN, so concurrent writers wait (timeout) instead of failing.
+    # write lock at BEGIN, so concurrent writers wait (timeout) instead of failing: SQLite
+    # fails a read lock's upgrade to a write lock at once with "database is locked" (a
+    # deleted pet's photos are read for their files before the rows go).
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -112,10 +117,44 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Photos ------------------------------------------------------------------------------
+# Defaults and reasons in apps/photos/conf.py; checked at start-up by apps/photos/checks.py.
+
+PHOTOS_DIRECT_MAX_BYTES = env.int("PHOTOS_DIRECT_MAX_BYTES", default=4 * 1024 * 1024)
+PHOTOS_MAX_BYTES = env.int("PHOTOS_MAX_BYTES", default=25 * 1024 * 1024)
+PHOTOS_MAX_PIXELS = env.int("PHOTOS_MAX_PIXELS", default=40_000_000)
+PHOTOS_UPLOAD_EXPIRES = env.int("PHOTOS_UPLOAD_EXPIRES", default=600)
+PHOTOS_URL_EXPIRES = env.int("PHOTOS_URL_EXPIRES", default=300)
+PHOTOS_UPLOAD_PREFIX = env.str("PHOTOS_UPLOAD_PREFIX", default="uploads/")
+# A bucket name switches media to S3. Credentials come from the execution role (or the
+# usual AWS_* variables), never from settings; the backend imports boto3 on first use.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "signature_version": "s3v4",
+            # Private reads: every URL is presigned and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": PHOTOS_URL_EXPIRES,
+            # No ACL header: the bucket blocks public access and has ACLs disabled
+            # (BucketOwnerEnforced), which refuses any ACL but bucket-owner-full-control.
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html
+            "default_acl": None,
+            # Keys are chosen by the server and unique per photo: no HEAD before each write.
+            "file_overwrite": True,
+            # Originals up to 25 MiB spill to a temporary file instead of staying in memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
 
 # --- Stage prefix ---------------------------------------------------------------------
 # A named API Gateway stage puts "/<stage>" in front of every path. Routing ignores
@@ -175,7 +214,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Servers come from the request, so a stage prefix ("/prod") is part of them.
     "DEFAULT_GENERATOR_CLASS": "gatewayproject.schema.SchemaGenerator",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PhotoStatusEnum": "apps.photos.models.PhotoStatus.choices",
+        "PhotoContentTypeEnum": "apps.photos.serializers.CONTENT_TYPES",
+        "UploadMethodEnum": "apps.photos.serializers.UPLOAD_METHODS",
+    },
     # The document and the docs page are open: no key is read (a bad one is not a 403).
     "SERVE_AUTHENTICATION": [],
     # The public contract is the x-api-key scheme; staff sessions are an admin convenience.

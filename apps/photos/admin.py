@@ -1,0 +1,62 @@
+"""Django admin for photos: thumbnail previews, status filter, and a reprocess action."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from apps.photos import services
+from apps.photos.models import Photo, PhotoStatus
+from apps.photos.processing import Outcome
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin[Photo]):
+    list_display = ("preview", "id", "owner", "pet", "status", "content_type", "size", "created_at")
+    list_filter = ("status", "content_type", ("owner", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("id", "caption", "original_filename", "owner__username", "owner__email")
+    list_select_related = ("owner", "pet")
+    readonly_fields = (
+        "large_preview",
+        *(field.name for field in Photo._meta.fields if field.name not in ("caption",)),
+    )
+    fields = (*readonly_fields, "caption")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    actions = ("reprocess",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # Photos arrive through the upload API, which checks their bytes.
+
+    @admin.display(description="Thumbnail")
+    def preview(self, photo: Photo) -> str:
+        return self._img(photo, photo.thumbnail.name, 64)
+
+    @admin.display(description="Display size")
+    def large_preview(self, photo: Photo) -> str:
+        return self._img(photo, photo.display.name, 480)
+
+    def _img(self, photo: Photo, name: str, size: int) -> str:
+        if photo.status != PhotoStatus.READY or not name:
+            return "—"
+        # Served through the storage: a short-lived presigned URL on S3.
+        url = photo.thumbnail.storage.url(name)
+        return format_html(
+            '<img src="{}" alt="" style="max-width:{}px;max-height:{}px">', url, size, size
+        )
+
+    @admin.action(description="Reprocess the selected ready photos")
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
+        outcomes = [services.photo_reprocess(photo=photo) for photo in queryset]
+        done = outcomes.count(Outcome.READY)
+        self.message_user(request, f"Reprocessed {done} of {len(outcomes)} photos.")
+        if skipped := outcomes.count(Outcome.SKIPPED):
+            self.message_user(
+                request,
+                f"{skipped} were not ready (only ready photos can be reprocessed).",
+                messages.WARNING,
+            )
+        if failed := outcomes.count(Outcome.FAILED):
+            self.message_user(request, f"{failed} failed; see their reasons.", messages.ERROR)

@@ -1,0 +1,22 @@
+"""`manage.py photos_sweep_uploads`: settle presigned uploads whose form has expired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from apps.photos import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Process photos still pending after their upload form expired: the ones whose bytes "
+        "arrived (a lost S3 event) become ready, the others failed. Run it every few minutes "
+        "(a schedule in Lambda, cron elsewhere)."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = services.photo_sweep_pending()
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
+        self.stdout.write(f"Swept expired uploads: {summary or 'none'}.")

@@ -1,0 +1,195 @@
+"""The processing core shared by every upload path: measure, render, store, record.
+
+Storage writes happen before the row changes and are deleted again if anything after them
+fails; storage deletes happen after the commit. So a failure leaves neither an orphan object
+nor a row that points at a missing or wrong file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import logging
+import uuid
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from apps.photos import storage
+from apps.photos.conf import DISPLAY_SIZE, PROCESSING_TIMEOUT, THUMBNAIL_SIZE, photos
+from apps.photos.formats import EXTENSIONS, ImageRejectedError
+from apps.photos.models import REASON_MAX_LENGTH, Photo, PhotoStatus
+from apps.photos.storage import Original
+
+if TYPE_CHECKING:
+    from apps.photos.imaging import Rendition
+
+logger = logging.getLogger(__name__)
+
+SIZES = (DISPLAY_SIZE, THUMBNAIL_SIZE)
+
+
+class Outcome(enum.StrEnum):
+    """What one processing attempt did."""
+
+    READY = "ready"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # Not claimable: already processed, being processed, or gone.
+
+
+def claim(photo_id: uuid.UUID, *, statuses: Iterable[str], now: datetime.datetime) -> bool:
+    """Move the photo to `processing` if it is in one of `statuses`; True if this call won.
+
+    One conditional UPDATE, so a replayed S3 event or a second worker can never process a
+    photo twice. A photo left in `processing` longer than Lambda's longest run was
+    abandoned (the worker died) and may be claimed again.
+    """
+    abandoned = Q(status=PhotoStatus.PROCESSING, updated_at__lt=now - PROCESSING_TIMEOUT)
+    updated = (
+        Photo.objects.filter(pk=photo_id)
+        .filter(Q(status__in=list(statuses)) | abandoned)
+        .update(status=PhotoStatus.PROCESSING, updated_at=now, version=F("version") + 1)
+    )
+    return updated == 1
+
+
+def read_stored(name: str) -> Original:
+    """The stored original, size-checked before and while reading it."""
+    store = storage.storage()
+    max_bytes = photos.MAX_BYTES
+    try:
+        if store.size(name) > max_bytes:
+            raise ImageRejectedError(too_large(max_bytes))
+        with store.open(name, "rb") as fp:
+            original = storage.read_original(fp, max_bytes=max_bytes)
+    except FileNotFoundError:
+        raise ImageRejectedError("The uploaded file was not found.") from None
+    if original is None:
+        raise ImageRejectedError(too_large(max_bytes))
+    if original.size == 0:
+        raise ImageRejectedError("The file is empty.")
+    return original
+
+
+def too_large(max_bytes: int) -> str:
+    return f"The file is larger than {max_bytes} bytes."
+
+
+def render(original: Original) -> Rendition:
+    # Pillow is imported here, by the first photo processed, not when the app loads.
+    from apps.photos import imaging
+
+    original.file.seek(0)
+    return imaging.render(original.file, sizes=SIZES, max_pixels=photos.MAX_PIXELS)
+
+
+def store_files(
+    photo_id: uuid.UUID,
+    *,
+    original: Original | None,
+    rendition: Rendition,
+    tag: int,
+    saved: list[str],
+) -> dict[str, str]:
+    """Write the original (when given) and the derived images; names by field.
+
+    Derived names carry `tag` (the photo's version), so reprocessing writes new keys and
+    the old ones stay valid until the row points elsewhere.
+    """
+    names: dict[str, str] = {}
+    if original is not None:
+        extension = EXTENSIONS[rendition.content_type]
+        original.file.seek(0)
+        key = storage.stored_key(photo_id, storage.ORIGINAL, extension)
+        names["original"] = storage.save(key, original.file, saved=saved)
+    for field, limit in (("display", DISPLAY_SIZE), ("thumbnail", THUMBNAIL_SIZE)):
+        key = storage.stored_key(photo_id, f"{field}-{tag}", "jpg")
+        names[field] = storage.save(key, rendition.derived[limit], saved=saved)
+    return names
+
+
+def facts(
+    *, names: dict[str, str], original: Original | None, rendition: Rendition
+) -> dict[str, object]:
+    """The fields a processed photo gets: what was measured, and where the files are."""
+    values: dict[str, object] = {
+        "status": PhotoStatus.READY,
+        "failure_reason": "",
+        "width": rendition.width,
+        "height": rendition.height,
+        "content_type": rendition.content_type,
+        **names,
+    }
+    if original is not None:
+        values |= {"size": original.size, "checksum": original.checksum}
+    return values
+
+
+def mark_ready(
+    photo: Photo,
+    *,
+    names: dict[str, str],
+    original: Original | None,
+    rendition: Rendition,
+    now: datetime.datetime,
+    obsolete: Iterable[str] = (),
+) -> bool:
+    """Record the result if the photo is still ours to finish; False if it vanished meanwhile."""
+    values = facts(names=names, original=original, rendition=rendition)
+    values |= {"processed_at": now, "updated_at": now, "version": F("version") + 1}
+    with transaction.atomic():
+        updated = Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(**values)
+        if updated:
+            transaction.on_commit(partial(storage.delete_quietly, list(obsolete)))
+    return updated == 1
+
+
+def mark_failed(photo: Photo, *, reason: str, now: datetime.datetime) -> None:
+    """`failed` with a reason, and every stored byte of the photo deleted after the commit."""
+    logger.info("Photo rejected", extra={"photoId": str(photo.pk), "reason": reason})
+    doomed = [*photo.stored_names(), storage.upload_key(photo.pk)]
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(
+            status=PhotoStatus.FAILED,
+            failure_reason=reason[:REASON_MAX_LENGTH],
+            original="",
+            display="",
+            thumbnail="",
+            processed_at=now,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+        transaction.on_commit(partial(storage.delete_quietly, doomed))
+
+
+def release(photo: Photo, *, status: str) -> None:
+    """Hand a claimed photo back after an unexpected error, so a retry can claim it again."""
+    Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(status=status)
+
+
+def finish(
+    photo: Photo,
+    *,
+    original: Original | None,
+    rendition: Rendition,
+    now: datetime.datetime,
+    obsolete: Iterable[str] = (),
+) -> bool:
+    """Store the files and record them; on any failure delete what was stored and re-raise."""
+    saved: list[str] = []
+    try:
+        names = store_files(
+            photo.pk, original=original, rendition=rendition, tag=photo.version, saved=saved
+        )
+        done = mark_ready(
+            photo, names=names, original=original, rendition=rendition, now=now, obsolete=obsolete
+        )
+    except BaseException:
+        storage.delete_quietly(saved)
+        raise
+    if not done:  # Deleted while we worked: what we stored belongs to nobody.
+        storage.delete_quietly(saved)
+    return done

@@ -1,0 +1,25 @@
+"""Signal receivers: a deleted photo's stored files go too, however the row was deleted.
+
+Deleting a pet or a user cascades to their photos without calling any photos service,
+so the cleanup hangs on post_delete (which Django sends for cascaded rows too), and runs
+only after the commit: a rolled-back delete keeps its files.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from apps.photos import storage
+from apps.photos.models import Photo
+
+
+@receiver(post_delete, sender=Photo, dispatch_uid="photos.delete_stored_files")
+def delete_stored_files(sender: type[Photo], instance: Photo, using: str, **kwargs: Any) -> None:
+    # The upload key too: a presigned POST can land after its photo was deleted.
+    names = [*instance.stored_names(), storage.upload_key(instance.pk)]
+    transaction.on_commit(partial(storage.delete_quietly, names), using=using)

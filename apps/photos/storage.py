@@ -1,0 +1,111 @@
+"""Storage keys and file operations for photos, on whatever STORAGES["default"] is.
+
+Nothing here imports boto3: on S3 the storage object does, the first time a photo needs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import tempfile
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import Storage, storages
+
+from apps.photos.conf import PHOTOS_PREFIX, photos
+
+logger = logging.getLogger(__name__)
+
+ORIGINAL = "original"
+CHUNK = 1024 * 1024
+_UPLOAD_KEY = re.compile(
+    r"^(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/original$"
+)
+
+
+def storage() -> Storage:
+    """STORAGES["default"] itself (not the lazy `default_storage` proxy), so its type is real."""
+    return storages["default"]
+
+
+def is_s3(store: Storage | None = None) -> bool:
+    """Whether the storage is django-storages' S3 backend, checked without importing it."""
+    store = store or storage()
+    return any(cls.__module__ == "storages.backends.s3" for cls in type(store).__mro__)
+
+
+def bucket_name() -> str | None:
+    return getattr(storage(), "bucket_name", None) if is_s3() else None
+
+
+def upload_key(photo_id: uuid.UUID) -> str:
+    """Where a presigned upload puts the original: under the prefix that triggers processing."""
+    return f"{photos.UPLOAD_PREFIX}{photo_id}/{ORIGINAL}"
+
+
+def photo_id_from_upload_key(key: str) -> uuid.UUID | None:
+    """The photo id in an upload key, or None for any key we did not hand out."""
+    prefix = photos.UPLOAD_PREFIX
+    if not key.startswith(prefix):
+        return None
+    match = _UPLOAD_KEY.match(key[len(prefix) :])
+    return uuid.UUID(match["id"]) if match else None
+
+
+def stored_key(photo_id: uuid.UUID, kind: str, extension: str) -> str:
+    """Where processed files live: outside the upload prefix, so writing them triggers nothing."""
+    return f"{PHOTOS_PREFIX}{photo_id}/{kind}.{extension}"
+
+
+@dataclass
+class Original:
+    """The original's bytes in a seekable file (memory or disk), measured as they were read."""
+
+    file: IO[bytes]
+    size: int
+    checksum: str
+
+
+def read_original(fp: IO[bytes], *, max_bytes: int) -> Original | None:
+    """Copy `fp` into a spooled temporary file while hashing; None when over `max_bytes`.
+
+    Reading stops one chunk past the limit, so a client that lies about its size (or an
+    object replaced after a HEAD) never makes us hold more than that.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115
+    while chunk := fp.read(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            spool.close()
+            return None
+        digest.update(chunk)
+        spool.write(chunk)
+    spool.seek(0)
+    return Original(file=spool, size=size, checksum=digest.hexdigest())
+
+
+def save(name: str, content: bytes | IO[bytes], *, saved: list[str]) -> str:
+    """Save under exactly `name` (or what the storage chose); record it in `saved` for undo."""
+    data: File[Any] = ContentFile(content) if isinstance(content, bytes) else File(content)
+    stored = storage().save(name, data)
+    saved.append(stored)
+    return stored
+
+
+def delete_quietly(names: Iterable[str]) -> None:
+    """Delete each name; log and go on when one fails, so one error leaves the fewest orphans."""
+    store = storage()
+    for name in names:
+        if not name:
+            continue
+        try:
+            store.delete(name)
+        except Exception:  # Storage backends raise their own types (botocore, OSError).
+            logger.exception("Could not delete a stored photo file", extra={"key": name})

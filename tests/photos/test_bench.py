@@ -1,0 +1,48 @@
+"""The photo benchmark measures what it says: the same file, 256 px thumbnails, draft() or not."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from PIL import Image
+
+from tests.photos import images
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_photos.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_photos", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_photos"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_method_makes_a_thumbnail_of_the_same_photo(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(images.encode(images.halves((1600, 1200)), "JPEG"))
+
+    sizes = {name: images.decode(method(path)).size for name, method in bench.METHODS.items()}
+
+    assert set(sizes.values()) == {(256, 192)}
+
+
+def test_the_generated_photo_is_12_megapixels_and_photo_sized(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    path = tmp_path / "photo.jpg"
+
+    bench.make_photo(path)
+
+    assert Image.open(path).size == (4000, 3000)
+    assert 3_000_000 < path.stat().st_size < 8_000_000

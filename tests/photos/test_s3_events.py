@@ -1,0 +1,263 @@
+"""handle_s3_event with the real S3 event sample, rewritten to our bucket and keys."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.photos import storage
+from apps.photos.models import Photo, PhotoStatus
+from apps.photos.s3_events import RecordError, handle_s3_event
+from tests.photos import images
+from tests.photos.conftest import BUCKET, Bucket
+
+pytestmark = pytest.mark.django_db
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "aws-events" / "s3-event.json"
+
+
+def s3_event(
+    key: str,
+    *,
+    size: int = 1024,
+    bucket: str = BUCKET,
+    encode: Callable[[str], str] = lambda key: quote_plus(key, safe="/"),
+    event_name: str = "ObjectCreated:Post",
+) -> dict[str, Any]:
+    """aws-lambda-go's s3-event.json with our bucket and an S3-style URL-encoded key."""
+    event: dict[str, Any] = json.loads(FIXTURE.read_text())
+    record = event["Records"][0]
+    record["eventName"] = event_name
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+    record["s3"]["object"]["key"] = encode(key)
+    record["s3"]["object"]["size"] = size
+    return event
+
+
+def test_fixture_is_the_unchanged_aws_sample() -> None:
+    sample = json.loads(FIXTURE.read_text())["Records"][0]
+    assert (sample["eventSource"], sample["eventName"]) == ("aws:s3", "ObjectCreated:Put")
+    assert sample["s3"]["object"]["key"] == "Happy%20Face.jpg"
+    assert (FIXTURE.parent / "LICENSE-aws-lambda-go").exists()
+
+
+def pending_with_upload(s3: Bucket, client: APIClient, data: bytes) -> tuple[Photo, str]:
+    body = {"filename": "a.jpg", "content_type": "image/jpeg", "size": len(data)}
+    response = client.post("/v1/photos/uploads", body, format="json")
+    key = response.json()["upload"]["fields"]["key"]
+    s3.put(key, data)
+    return Photo.objects.get(pk=response.json()["photo"]["id"]), key
+
+
+def test_created_object_is_processed(api: APIClient, s3: Bucket, commit: Callable[[], Any]) -> None:
+    photo, key = pending_with_upload(s3, api, images.jpeg((900, 600)))
+
+    with commit():
+        result = handle_s3_event(s3_event(key), None)
+
+    assert result == {"records": [{"bucket": BUCKET, "key": key, "outcome": "ready"}]}
+    photo.refresh_from_db()
+    assert (photo.status, photo.width, photo.height) == (PhotoStatus.READY, 900, 600)
+
+
+def test_replayed_event_does_nothing_the_second_time(
+    api: APIClient, s3: Bucket, commit: Callable[[], Any]
+) -> None:
+    photo, key = pending_with_upload(s3, api, images.jpeg())
+    event = s3_event(key)
+    with commit():
+        handle_s3_event(event, None)
+    photo.refresh_from_db()
+    before = (photo.version, photo.updated_at, photo.display.name, s3.keys())
+
+    with commit():
+        again = handle_s3_event(copy.deepcopy(event), None)
+
+    photo.refresh_from_db()
+    assert again["records"][0]["outcome"] == "skipped"
+    assert (photo.version, photo.updated_at, photo.display.name, s3.keys()) == before
+
+
+def test_duplicate_records_in_one_event_process_once(
+    api: APIClient, s3: Bucket, commit: Callable[[], Any]
+) -> None:
+    _photo, key = pending_with_upload(s3, api, images.jpeg())
+    event = s3_event(key)
+    event["Records"].append(copy.deepcopy(event["Records"][0]))
+
+    with commit():
+        result = handle_s3_event(event, None)
+
+    assert [r["outcome"] for r in result["records"]] == ["ready", "skipped"]
+    assert Photo.objects.get().version == 3  # Created 1, claimed 2, ready 3: once.
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [lambda key: quote_plus(key, safe="/"), lambda key: quote(key, safe="/")],
+    ids=["plus-for-space", "percent-20"],
+)
+def test_url_encoded_keys_with_spaces(
+    api: APIClient, s3: Bucket, settings: Any, commit: Callable[[], Any], encode: Any
+) -> None:
+    settings.PHOTOS_UPLOAD_PREFIX = "incoming photos/"
+    photo, key = pending_with_upload(s3, api, images.jpeg())
+    assert key == f"incoming photos/{photo.pk}/original"
+    event = s3_event(key, encode=encode)
+    assert " " not in event["Records"][0]["s3"]["object"]["key"]
+
+    with commit():
+        result = handle_s3_event(event, None)
+
+    assert result["records"][0] == {"bucket": BUCKET, "key": key, "outcome": "ready"}
+
+
+def test_key_outside_the_upload_prefix_is_ignored_and_kept(
+    s3: Bucket, caplog: pytest.LogCaptureFixture
+) -> None:
+    s3.put("Happy Face.jpg", images.jpeg())
+    s3.put(f"photos/{uuid.uuid4()}/original.jpg", images.jpeg())
+
+    with caplog.at_level(logging.WARNING, logger="apps.photos.s3_events"):
+        result = handle_s3_event(s3_event("Happy Face.jpg"), None)
+        nested = handle_s3_event(s3_event(next(iter(s3.keys("photos/")))), None)
+
+    assert result["records"][0] == {
+        "bucket": BUCKET,
+        "key": "Happy Face.jpg",
+        "outcome": "ignored",
+        "reason": "not an upload key",
+    }
+    assert nested["records"][0]["outcome"] == "ignored"
+    assert len(s3.keys()) == 2
+    assert "Ignoring an S3 record" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "uploads/not-a-uuid/original",
+        "uploads/../photos/x/original",
+        "uploads/{id}/original/../../x",
+        "uploads/{id}/display.jpg",
+        "uploads/{id}",
+    ],
+)
+def test_malformed_upload_keys_are_ignored(s3: Bucket, key: str) -> None:
+    key = key.format(id=uuid.uuid4())
+
+    result = handle_s3_event(s3_event(key), None)
+
+    assert result["records"][0]["outcome"] == "ignored"
+
+
+def test_upload_for_an_unknown_photo_is_deleted_as_an_orphan(
+    s3: Bucket, commit: Callable[[], Any]
+) -> None:
+    key = storage.upload_key(uuid.uuid4())
+    s3.put(key, images.jpeg())
+
+    result = handle_s3_event(s3_event(key), None)
+
+    assert result["records"][0] == {
+        "bucket": BUCKET,
+        "key": key,
+        "outcome": "deleted",
+        "reason": "no such photo",
+    }
+    assert s3.keys() == set()
+
+
+def test_other_buckets_are_ignored(api: APIClient, s3: Bucket) -> None:
+    photo, key = pending_with_upload(s3, api, images.jpeg())
+
+    result = handle_s3_event(s3_event(key, bucket="someone-elses-bucket"), None)
+
+    assert result["records"][0]["reason"] == "another bucket"
+    photo.refresh_from_db()
+    assert photo.status == PhotoStatus.PENDING_UPLOAD
+
+
+def test_other_event_names_and_sources_are_ignored(api: APIClient, s3: Bucket) -> None:
+    photo, key = pending_with_upload(s3, api, images.jpeg())
+    removed = s3_event(key, event_name="ObjectRemoved:Delete")
+    sqs = {"Records": [{"eventSource": "aws:sqs", "body": "{}"}, "junk", None]}
+
+    results = [
+        *handle_s3_event(removed, None)["records"],
+        *handle_s3_event(sqs, None)["records"],
+        *handle_s3_event({}, None)["records"],
+        *handle_s3_event({"Records": None}, None)["records"],
+    ]
+
+    assert [r["outcome"] for r in results] == ["ignored"] * 4
+    photo.refresh_from_db()
+    assert photo.status == PhotoStatus.PENDING_UPLOAD
+
+
+def test_filesystem_storage_has_no_bucket_to_match() -> None:
+    key = storage.upload_key(uuid.uuid4())
+
+    result = handle_s3_event(s3_event(key), None)
+
+    assert result["records"][0]["reason"] == "another bucket"
+
+
+def test_unexpected_errors_raise_after_every_record_was_tried(
+    api: APIClient, s3: Bucket, monkeypatch: pytest.MonkeyPatch, commit: Callable[[], Any]
+) -> None:
+    first, first_key = pending_with_upload(s3, api, images.jpeg())
+    second, second_key = pending_with_upload(s3, api, images.jpeg())
+    event = s3_event(first_key)
+    event["Records"] += s3_event(second_key)["Records"]
+    calls = []
+    from apps.photos import processing
+
+    real = processing.finish
+
+    def flaky(photo: Photo, **kwargs: Any) -> bool:
+        calls.append(photo.pk)
+        if photo.pk == first.pk:
+            raise ConnectionError("S3 is having a bad day")
+        return real(photo, **kwargs)
+
+    monkeypatch.setattr(processing, "finish", flaky)
+
+    with pytest.raises(RecordError, match="1 of 2"), commit():
+        handle_s3_event(event, None)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    # The failed one is pending again, so Lambda's retry can process it; the other is done.
+    assert (first.status, second.status) == (PhotoStatus.PENDING_UPLOAD, PhotoStatus.READY)
+    assert calls == [first.pk, second.pk]
+    monkeypatch.setattr(processing, "finish", real)
+    with commit():
+        retry = handle_s3_event(event, None)
+    assert [r["outcome"] for r in retry["records"]] == ["ready", "skipped"]
+
+
+def test_stale_connections_are_closed_outside_a_transaction(
+    s3: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apps.photos import s3_events
+
+    closed: list[bool] = []
+    monkeypatch.setattr(s3_events, "close_old_connections", lambda: closed.append(True))
+    monkeypatch.setattr(
+        s3_events.connections, "all", lambda initialized_only=False: []
+    )  # As in Lambda: no transaction open around the call.
+
+    handle_s3_event({"Records": []}, None)
+
+    assert closed == [True, True]
