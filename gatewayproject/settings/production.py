@@ -1,23 +1,39 @@
 """Production settings: every secret from the environment, no defaults, HTTPS only."""
 
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+
+from gatewayproject.aws_secrets import database_credentials, secret_from_env
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
 
 # No defaults: a missing variable stops start-up with ImproperlyConfigured naming it.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+# Secrets come as values (DJANGO_SECRET_KEY, DATABASE_PASSWORD: ECS injects them) or by
+# reference (..._SECRET_ARN: read once, here, through the Lambda extension). A password left
+# out of DATABASE_URL comes from DATABASE_PASSWORD or DATABASE_SECRET_ARN.
+SECRET_KEY = secret_from_env(env, "DJANGO_SECRET_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"].update(database_credentials(env))
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# API Gateway terminates TLS and forwards the original scheme in X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# API Gateway terminates TLS and forwards the original scheme in X-Forwarded-Proto. Behind
+# the VPC link the ALB rewrites that header to its own (http) listener, so the container
+# trusts a header API Gateway overwrites instead (infra/template.yaml, ContainerIntegration).
+_PROXY_SSL_HEADER = env.str("DJANGO_SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto")
+if not re.fullmatch(r"[A-Za-z0-9-]+", _PROXY_SSL_HEADER):
+    raise ImproperlyConfigured("DJANGO_SECURE_PROXY_SSL_HEADER must be an HTTP header name.")
+SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# /health is probed over plain HTTP by the load balancer in the container variant.
-SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+# /health is probed over plain HTTP by the load balancer in the container variant. The
+# middleware matches request.path, which starts with the script name (a stage) when set.
+SECURE_REDIRECT_EXEMPT = [r"^(?:[\w-]+/)?health/?$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)

@@ -1,0 +1,69 @@
+"""gunicorn settings for the container variant (infra/Dockerfile, ECS Fargate behind an ALB).
+
+Loaded once by the gunicorn master before it forks workers, so the environment changes made
+here reach every worker before Django reads its settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from typing import Any
+
+# gthread keeps connections alive: the ALB reuses them (its idle timeout is 60 s, so ours is
+# longer, or the ALB can send on a connection gunicorn just closed and answer 502).
+bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+keepalive = 75
+# Below API Gateway's 30 s integration limit.
+timeout = 28
+graceful_timeout = 20
+# /tmp is the task's writable volume; the root filesystem is read-only.
+worker_tmp_dir = "/tmp"  # noqa: S108
+# The app writes one JSON line per request itself (gatewayproject.middleware).
+accesslog = None
+errorlog = "-"
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4"
+
+
+def task_addresses(metadata_uri: str | None) -> list[str]:
+    """The task's private IPv4 addresses from the ECS task metadata endpoint (v4), if any:
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v4.html
+    """
+    if not metadata_uri or not metadata_uri.startswith("http://"):
+        return []
+    try:
+        with urllib.request.urlopen(metadata_uri, timeout=2) as response:  # noqa: S310
+            container: Any = json.loads(response.read())
+    except (OSError, ValueError):
+        return []
+    networks = container.get("Networks") if isinstance(container, dict) else None
+    return [
+        str(address)
+        for network in networks or []
+        if isinstance(network, dict)
+        for address in network.get("IPv4Addresses") or []
+    ]
+
+
+def allowed_hosts(configured: str, extra: list[str]) -> str:
+    """DJANGO_ALLOWED_HOSTS plus `extra`, without duplicates.
+
+    The ALB's health checks send the task's IP as Host, and the image's HEALTHCHECK sends
+    127.0.0.1: both must pass Django's host validation.
+    """
+    hosts = [host.strip() for host in configured.split(",") if host.strip()]
+    return ",".join(hosts + [host for host in extra if host not in hosts])
+
+
+# Left unset, production settings stop with an error naming the variable.
+if os.environ.get("DJANGO_ALLOWED_HOSTS"):
+    os.environ["DJANGO_ALLOWED_HOSTS"] = allowed_hosts(
+        os.environ["DJANGO_ALLOWED_HOSTS"],
+        [*LOOPBACK_HOSTS, *task_addresses(os.environ.get(METADATA_VARIABLE))],
+    )

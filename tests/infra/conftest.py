@@ -1,0 +1,59 @@
+"""Infra checks run once per `make test`, from `make infra-check` (INFRA_CHECK=1).
+
+They drive slow tools (cfn-lint, the SAM transform, checkov, hadolint, zappa), so the two
+pytest legs of `make test` (SQLite, PostgreSQL) do not collect them a second and third time.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.infra import pipeline, rules
+from tests.infra.cfn import TEMPLATE
+from tests.infra.mutants import MUTANTS, Mutant
+
+if not os.environ.get("INFRA_CHECK"):
+    collect_ignore_glob = ["test_*.py"]
+
+
+@pytest.fixture(scope="session")
+def template_text() -> str:
+    return TEMPLATE.read_text()
+
+
+@pytest.fixture(scope="session")
+def clean_run(template_text: str) -> pipeline.PipelineResult:
+    """Every stage on the real template, checkov included."""
+    return pipeline.run(template_text)
+
+
+@pytest.fixture(scope="session")
+def transformed(clean_run: pipeline.PipelineResult) -> dict[str, Any]:
+    assert clean_run.transformed is not None, clean_run.results
+    return clean_run.transformed
+
+
+def _run_mutant(mutant: Mutant, text: str) -> dict[str, Any]:
+    broken = mutant.apply(text)
+    outcome = pipeline.run(broken)
+    rule_problems = None
+    if mutant.rule:
+        template, _ = pipeline.sam_transform(broken)
+        rule_problems = rules.RULES[mutant.rule](template) if template else None
+    return {
+        "failed_stage": outcome.failed_stage,
+        "messages": outcome.messages(outcome.failed_stage) if outcome.failed_stage else [],
+        "rule_problems": rule_problems,
+    }
+
+
+@pytest.fixture(scope="session")
+def mutant_runs(template_text: str) -> dict[str, dict[str, Any]]:
+    """The pipeline's verdict on every broken copy, computed once, on both cores."""
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        results = pool.map(_run_mutant, MUTANTS, [template_text] * len(MUTANTS))
+        return {mutant.name: result for mutant, result in zip(MUTANTS, results, strict=True)}

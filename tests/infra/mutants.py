@@ -1,0 +1,213 @@
+"""Deliberately broken copies of infra/template.yaml, each with the stage that must catch it.
+
+A mutant replaces one exact snippet of the template (`old`, which must occur, at occurrence
+`nth`) with `new`. `stage` is the first pipeline stage that must fail; `rule`, for mutants the
+project rules must catch, is the rule that must report it even when an earlier stage already
+failed. Add a row here for every new rule, so each rule is proved able to fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.infra.pipeline import (
+    CFN_LINT_SOURCE,
+    CFN_LINT_TRANSFORMED,
+    CHECKOV,
+    RULES,
+    SAM_TRANSFORM,
+)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    old: str
+    new: str
+    stage: str
+    rule: str | None = None
+    nth: int = 1
+
+    def apply(self, text: str) -> str:
+        parts = text.split(self.old)
+        if len(parts) <= self.nth:
+            raise AssertionError(f"{self.name}: {self.old!r} occurs fewer than {self.nth} times")
+        return self.old.join(parts[: self.nth]) + self.new + self.old.join(parts[self.nth :])
+
+
+LITERAL_PASSWORD = "MasterUserPassword: Sup3r-Secret-Literal"
+MUTANTS = [
+    # The issue's "bad input" list.
+    Mutant(
+        "typo in a property",
+        "IntegrationUri: !Ref Listener",
+        "IntegrationUrl: !Ref Listener",
+        CFN_LINT_SOURCE,
+    ),
+    Mutant("wrong Ref", "ConnectionId: !Ref VpcLink", "ConnectionId: !Ref VpcLnk", CFN_LINT_SOURCE),
+    Mutant(
+        "timeout over the API's limit",
+        "    Timeout: 25\n",
+        "    Timeout: 45\n",
+        RULES,
+        "function_timeouts",
+    ),
+    Mutant(
+        "bucket without public-access block",
+        "      PublicAccessBlockConfiguration:\n        BlockPublicAcls: true\n"
+        "        BlockPublicPolicy: true\n        IgnorePublicAcls: true\n"
+        "        RestrictPublicBuckets: true\n",
+        "",
+        RULES,
+        "bucket_public_access_block",
+    ),
+    # cfn-lint's W2501 knows password properties; the project rule must catch it too.
+    Mutant(
+        "literal password",
+        "MasterUserPassword: !Sub "
+        '"{{resolve:secretsmanager:${DatabaseSecret}:SecretString:password}}"',
+        LITERAL_PASSWORD,
+        CFN_LINT_SOURCE,
+        "no_literal_secrets",
+    ),
+    # The semantic mistakes only the project rules see (infra-validation.md).
+    Mutant(
+        "VPCLINK enum",
+        "ConnectionType: VPC_LINK",
+        "ConnectionType: VPCLINK",
+        RULES,
+        "vpc_link_integration",
+    ),
+    Mutant(
+        "route target as a Ref",
+        "Target: !Sub integrations/${ContainerIntegration}",
+        "Target: !Ref ContainerIntegration",
+        RULES,
+        "container_routes",
+    ),
+    Mutant(
+        "HTTP_PROXY with payload 2.0",
+        'PayloadFormatVersion: "1.0"',
+        'PayloadFormatVersion: "2.0"',
+        RULES,
+        "vpc_link_integration",
+    ),
+    Mutant(
+        "target type instance", "TargetType: ip", "TargetType: instance", RULES, "target_type_ip"
+    ),
+    Mutant(
+        "internet-facing ALB", "Scheme: internal", "Scheme: internet-facing", RULES, "internal_alb"
+    ),
+    Mutant(
+        "S3 event typo",
+        "Events: s3:ObjectCreated:*",
+        "Events: s3:ObjectCreate:*",
+        RULES,
+        "s3_events",
+    ),
+    Mutant(
+        "stage left in the path",
+        "        overwrite:path: $request.path\n",
+        "",
+        RULES,
+        "vpc_link_integration",
+    ),
+    Mutant("upload prefix mismatch", "Value: uploads/", "Value: incoming/", RULES, "s3_events"),
+    Mutant(
+        "route key typo",
+        "RouteKey: GET /v1/{proxy+}",
+        "RouteKey: GETS /v1/{proxy+}",
+        RULES,
+        "container_routes",
+    ),
+    Mutant(
+        "Lambda route lost",
+        "        ApiDocs:\n          Type: HttpApi\n"
+        "          Properties: {ApiId: !Ref HttpApi, Method: GET, Path: /v1/docs}\n",
+        "",
+        RULES,
+        "lambda_routes",
+    ),
+    Mutant(
+        "JWT missing on a /v1 route",
+        "            get:\n"
+        "              security: !If [JwtEnabled, [{JwtAuth: []}], !Ref AWS::NoValue]\n",
+        "            get: {}\n",
+        RULES,
+        "jwt_and_cors",
+    ),
+    Mutant(
+        "CORS origins hard-coded",
+        'AllowOrigins: !Split [",", !Ref CorsAllowedOrigins]',
+        'AllowOrigins: ["*"]',
+        RULES,
+        "jwt_and_cors",
+    ),
+    Mutant(
+        "wrong handler",
+        "Handler: gatewayproject.lambda_handler.process_photos",
+        "Handler: gatewayproject.lambda_handler.photos",
+        RULES,
+        "handlers",
+    ),
+    Mutant(
+        "ALB open to the VPC",
+        "          SourceSecurityGroupId: !Ref VpcLinkSecurityGroup",
+        "          CidrIp: 10.0.0.0/8",
+        RULES,
+        "security_group_chain",
+    ),
+    Mutant(
+        "unscoped IAM statement",
+        "                Action: sqs:SendMessage\n"
+        "                Resource: !GetAtt PhotoFailuresQueue.Arn",
+        '                Action: sqs:SendMessage\n                Resource: "*"',
+        RULES,
+        "iam_scoped",
+    ),
+    Mutant(
+        "TLS-only policy inverted",
+        'aws:SecureTransport: "false"',
+        'aws:SecureTransport: "true"',
+        RULES,
+        "tls_only",
+    ),
+    Mutant(
+        "secret key in the environment",
+        "DJANGO_SECRET_KEY_SECRET_ARN: !Ref DjangoSecretKey",
+        "DJANGO_SECRET_KEY: not-really-secret-at-all",
+        RULES,
+        "no_literal_secrets",
+    ),
+    # cfn-lint's E1051 refuses dynamic references in environments; the rule agrees.
+    Mutant(
+        "secret resolved into the environment",
+        "DATABASE_SECRET_ARN: !Ref DatabaseSecret",
+        'DATABASE_PASSWORD: "{{resolve:secretsmanager:db:SecretString:password}}"',
+        CFN_LINT_SOURCE,
+        "no_literal_secrets",
+    ),
+    # What only the transform, or only cfn-lint after it, can see.
+    Mutant(
+        "event type in the wrong case",
+        "          Type: HttpApi\n",
+        "          Type: HttpAPI\n",
+        SAM_TRANSFORM,
+    ),
+    # cfn-lint warns first (W2533); warnings fail the build too.
+    Mutant(
+        "handler removed",
+        "      Handler: gatewayproject.lambda_handler.manage\n",
+        "",
+        CFN_LINT_SOURCE,
+    ),
+    Mutant("runtime typo", "Runtime: python3.12", "Runtime: python3.21", CFN_LINT_TRANSFORMED),
+    Mutant(
+        "bucket Ref from a notified function (cycle)",
+        "        AWS_STORAGE_BUCKET_NAME: !Sub ${AWS::StackName}-photos-${AWS::AccountId}",
+        "        AWS_STORAGE_BUCKET_NAME: !Ref PhotosBucket",
+        CFN_LINT_TRANSFORMED,
+    ),
+    # Posture only checkov judges.
+    Mutant("database not encrypted", "StorageEncrypted: true", "StorageEncrypted: false", CHECKOV),
+]

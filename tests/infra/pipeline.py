@@ -1,0 +1,140 @@
+"""The offline validation pipeline for infra/template.yaml, stage by stage.
+
+1. cfn-lint on the SAM source     (schemas, enums, Refs, misspelled properties)
+2. the SAM transform              (SAM-level errors: event types, missing Handler, ...)
+3. cfn-lint on the transformed    (what only exists after the transform: runtimes, cycles)
+4. the project rules              (tests/infra/rules.py: wiring the linters cannot judge)
+5. checkov                        (security posture; skips justified in the template)
+
+Run in order, stopping at the first stage that fails, so a broken copy of the template can be
+attributed to the stage that catches it. Nothing here talks to AWS.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.infra import rules
+from tests.infra.cfn import ROOT
+
+CFN_LINT_SOURCE = "cfn-lint source"
+SAM_TRANSFORM = "sam transform"
+CFN_LINT_TRANSFORMED = "cfn-lint transformed"
+RULES = "rules"
+CHECKOV = "checkov"
+STAGES = (CFN_LINT_SOURCE, SAM_TRANSFORM, CFN_LINT_TRANSFORMED, RULES, CHECKOV)
+REGION = "eu-west-1"
+CHECKOV_BIN = Path(os.environ.get("CHECKOV", ROOT / ".venv-checkov" / "bin" / "checkov"))
+# Nothing may leave the machine: no instance metadata, no region guessing, no update check.
+OFFLINE_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+    "BC_SKIP_MAPPING": "TRUE",
+}
+
+
+@dataclass
+class StageResult:
+    stage: str
+    messages: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.messages
+
+
+@dataclass
+class PipelineResult:
+    results: list[StageResult] = field(default_factory=list)
+    transformed: dict[str, Any] | None = None
+
+    @property
+    def failed_stage(self) -> str | None:
+        return next((r.stage for r in self.results if not r.ok), None)
+
+    def messages(self, stage: str) -> list[str]:
+        return next((r.messages for r in self.results if r.stage == stage), [])
+
+
+@functools.cache
+def _cfn_lint_rules() -> Any:
+    from cfnlint.core import get_rules
+
+    # The default rule set, loaded once per process instead of once per template.
+    return get_rules([], [], [], include_experimental=False)
+
+
+def cfn_lint(text: str) -> list[str]:
+    """Every cfn-lint match (errors and warnings both fail the build)."""
+    from cfnlint.api import lint
+
+    return [
+        f"{m.rule.id} {m.message} (line {m.linenumber})"
+        for m in lint(text, rules=_cfn_lint_rules(), regions=[REGION])
+    ]
+
+
+def sam_transform(text: str) -> tuple[dict[str, Any] | None, list[str]]:
+    from infra.sam_transform import SamTransformError, transform_text
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    try:
+        return transform_text(text), []
+    except SamTransformError as exc:
+        return None, exc.messages
+
+
+def checkov(text: str) -> list[str]:
+    """Failed checkov checks on the SAM source (checkov reads SAM directly)."""
+    if not CHECKOV_BIN.exists():
+        return [f"checkov is not installed at {CHECKOV_BIN}: run `make infra-venvs`"]
+    with tempfile.TemporaryDirectory(prefix="checkov-") as workdir:
+        path = Path(workdir) / "template.yaml"
+        path.write_text(text)
+        command = [str(CHECKOV_BIN), "-f", str(path), "--framework", "cloudformation"]
+        command += ["--skip-download", "--quiet", "--compact", "--output", "json"]
+        env = {**os.environ, **OFFLINE_ENV}
+        result = subprocess.run(  # noqa: S603
+            command, capture_output=True, text=True, env=env, timeout=300, check=False
+        )
+    try:
+        report = json.loads(result.stdout)
+    except ValueError:
+        return [f"checkov did not report (exit {result.returncode}): {result.stderr[-2000:]}"]
+    if isinstance(report, list):  # one report per framework
+        report = report[0] if report else {}
+    failed = (report.get("results") or {}).get("failed_checks") or []
+    return [f"{c['check_id']} {c['check_name']} ({c['resource']})" for c in failed]
+
+
+def run(text: str, *, with_checkov: bool = True) -> PipelineResult:
+    """Run the stages in order on a template's text; stop at the first failure."""
+    outcome = PipelineResult()
+    outcome.results.append(StageResult(CFN_LINT_SOURCE, cfn_lint(text)))
+    if outcome.failed_stage:
+        return outcome
+    outcome.transformed, problems = sam_transform(text)
+    outcome.results.append(StageResult(SAM_TRANSFORM, problems))
+    if outcome.transformed is None:
+        return outcome
+    outcome.results.append(
+        StageResult(CFN_LINT_TRANSFORMED, cfn_lint(json.dumps(outcome.transformed, indent=1)))
+    )
+    if outcome.failed_stage:
+        return outcome
+    violations = rules.check(outcome.transformed)
+    outcome.results.append(
+        StageResult(RULES, [f"{name}: {p}" for name, found in violations.items() for p in found])
+    )
+    if outcome.failed_stage or not with_checkov:
+        return outcome
+    outcome.results.append(StageResult(CHECKOV, checkov(text)))
+    return outcome

@@ -1,0 +1,450 @@
+"""Project rules over the transformed template: what cfn-lint and checkov cannot know.
+
+Each rule takes the transformed (plain CloudFormation) template and returns the violations it
+finds, one readable line each; an empty list means the rule holds. tests/infra/mutants.py
+holds a broken copy of the template for every rule, proving each one can fail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tests.infra.cfn import properties, ref_name, resources, walk
+
+Template = dict[str, Any]
+Rule = Callable[[Template], list[str]]
+
+# The route table both front doors serve (ApiFunction events, container routes).
+ROUTE_KEYS = {
+    "GET /v1/{proxy+}",
+    "POST /v1/{proxy+}",
+    "PUT /v1/{proxy+}",
+    "PATCH /v1/{proxy+}",
+    "DELETE /v1/{proxy+}",
+    "GET /v1/openapi.json",
+    "GET /v1/docs",
+    "GET /{proxy+}",
+    "POST /{proxy+}",
+}
+JWT_ROUTE_KEYS = {key for key in ROUTE_KEYS if key.endswith("/v1/{proxy+}")}
+HANDLERS = {
+    "ApiFunction": "gatewayproject.lambda_handler.handler",
+    "ManageFunction": "gatewayproject.lambda_handler.manage",
+    "PhotoFunction": "gatewayproject.lambda_handler.process_photos",
+}
+UPLOAD_PREFIX = "uploads/"
+HTTP_API_TIMEOUT_SECONDS = (
+    30  # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
+)
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html
+S3_OBJECT_CREATED = {
+    "s3:ObjectCreated:*",
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy",
+    "s3:ObjectCreated:CompleteMultipartUpload",
+}
+# Actions AWS only grants on "*" (no resource-level permissions), each with the reason.
+STAR_ONLY_ACTIONS = {
+    "ec2:CreateNetworkInterface": "Lambda VPC attachment (AWSLambdaVPCAccessExecutionRole)",
+    "ec2:DescribeNetworkInterfaces": "Describe* calls have no resource-level permissions",
+    "ec2:DescribeSubnets": "Describe* calls have no resource-level permissions",
+    "ec2:DeleteNetworkInterface": "Lambda VPC attachment (AWSLambdaVPCAccessExecutionRole)",
+    "ec2:AssignPrivateIpAddresses": "Lambda VPC attachment (AWSLambdaVPCAccessExecutionRole)",
+    "ec2:UnassignPrivateIpAddresses": "Lambda VPC attachment (AWSLambdaVPCAccessExecutionRole)",
+    "ecr:GetAuthorizationToken": "ECR registry login has no resource-level permissions",
+}
+SECRET_KEY_NAMES = re.compile(
+    r"password|passwd|secret|token|private_?key|api_?key|credential", re.I
+)
+DYNAMIC_REFERENCE = re.compile(r"^\{\{resolve:secretsmanager:[^}]+\}\}$")
+ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
+def _sub_text(value: Any) -> str | None:
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return str(value["Fn::Sub"])
+    return None
+
+
+def vpc_link_integration(template: Template) -> list[str]:
+    """HTTP_PROXY over the VPC link to a listener, payload 1.0, stage stripped from the path."""
+    problems = []
+    integrations = resources(template, "AWS::ApiGatewayV2::Integration")
+    vpc_links = resources(template, "AWS::ApiGatewayV2::VpcLink")
+    listeners = resources(template, "AWS::ElasticLoadBalancingV2::Listener")
+    if not any(properties(i).get("ConnectionType") == "VPC_LINK" for i in integrations.values()):
+        problems.append("no integration uses ConnectionType VPC_LINK")
+    for name, integration in integrations.items():
+        p = properties(integration)
+        kind = p.get("ConnectionType", "INTERNET")
+        if kind not in ("INTERNET", "VPC_LINK"):
+            problems.append(f"{name}: ConnectionType {kind!r} is neither INTERNET nor VPC_LINK")
+        if kind != "VPC_LINK":
+            continue
+        if p.get("IntegrationType") != "HTTP_PROXY":
+            problems.append(f"{name}: a VPC_LINK integration must be HTTP_PROXY")
+        if p.get("PayloadFormatVersion") != "1.0":
+            problems.append(f"{name}: private integrations only support payload format 1.0")
+        if ref_name(p.get("ConnectionId")) not in vpc_links:
+            problems.append(f"{name}: ConnectionId is not a Ref to an ApiGatewayV2::VpcLink")
+        if ref_name(p.get("IntegrationUri")) not in listeners:
+            problems.append(f"{name}: IntegrationUri is not a Ref to an ALB listener (its ARN)")
+        mapping = p.get("RequestParameters") or {}
+        if mapping.get("overwrite:path") != "$request.path":
+            problems.append(f"{name}: no `overwrite:path: $request.path`, the stage reaches Django")
+        if mapping.get("overwrite:header.x-gateway-forwarded-proto") != "https":
+            problems.append(f"{name}: the container cannot tell the request came over HTTPS")
+    return problems
+
+
+def _route_key(path: str, method: str) -> str:
+    return f"{'ANY' if method == 'x-amazon-apigateway-any-method' else method.upper()} {path}"
+
+
+def lambda_routes(template: Template) -> list[str]:
+    """The HTTP API body holds exactly ROUTE_KEYS, each an aws_proxy 2.0 integration."""
+    problems = []
+    body = properties(template["Resources"]["HttpApi"]).get("Body") or {}
+    keys = set()
+    for path, item in (body.get("paths") or {}).items():
+        for method, operation in item.items():
+            keys.add(_route_key(path, method))
+            integration = operation.get("x-amazon-apigateway-integration") or {}
+            if (
+                integration.get("type") != "aws_proxy"
+                or integration.get("payloadFormatVersion") != "2.0"
+            ):
+                problems.append(
+                    f"{_route_key(path, method)}: not a Lambda proxy integration, payload 2.0"
+                )
+            uri = _sub_text(integration.get("uri")) or ""
+            if "${ApiFunctionAliaslive}" not in uri:
+                problems.append(
+                    f"{_route_key(path, method)}: does not invoke ApiFunction's live alias"
+                )
+    if keys != ROUTE_KEYS:
+        problems.append(f"Lambda routes {sorted(keys ^ ROUTE_KEYS)} differ from ROUTE_KEYS")
+    return problems
+
+
+def container_routes(template: Template) -> list[str]:
+    """Container routes: valid keys, targets written `integrations/${Integration}`."""
+    problems = []
+    integrations = resources(template, "AWS::ApiGatewayV2::Integration")
+    keys = set()
+    for name, route in resources(template, "AWS::ApiGatewayV2::Route").items():
+        p = properties(route)
+        key = p.get("RouteKey")
+        keys.add(key)
+        if not (
+            key == "$default"
+            or re.fullmatch(r"(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*", str(key))
+        ):
+            problems.append(f"{name}: RouteKey {key!r} is not `METHOD /path` or $default")
+        target = _sub_text(p.get("Target")) or ""
+        match = re.fullmatch(r"integrations/\$\{(\w+)\}", target)
+        if not match or match.group(1) not in integrations:
+            problems.append(f"{name}: Target must be !Sub integrations/${{<Integration>}}")
+        elif ref_name(p.get("ApiId")) != ref_name(
+            properties(integrations[match.group(1)]).get("ApiId")
+        ):
+            problems.append(f"{name}: the route and its integration are on different APIs")
+    if keys != ROUTE_KEYS:
+        problems.append(f"container routes {sorted(keys ^ ROUTE_KEYS)} differ from ROUTE_KEYS")
+    return problems
+
+
+def jwt_and_cors(template: Template) -> list[str]:
+    """The optional JWT authorizer guards the /v1 routes only; CORS origins are the parameter."""
+    problems = []
+    body = properties(template["Resources"]["HttpApi"]).get("Body") or {}
+    schemes = ((body.get("components") or {}).get("securitySchemes") or {}).get("Fn::If") or []
+    scheme = (
+        schemes[1].get("JwtAuth", {}) if len(schemes) == 3 and schemes[0] == "JwtEnabled" else {}
+    )
+    authorizer = scheme.get("x-amazon-apigateway-authorizer") or {}
+    jwt = authorizer.get("jwtConfiguration") or {}
+    if (
+        authorizer.get("type") != "jwt"
+        or authorizer.get("identitySource") != "$request.header.Authorization"
+    ):
+        problems.append(
+            "HttpApi body: no JWT authorizer (type jwt, Authorization header) under JwtEnabled"
+        )
+    if jwt.get("issuer") != {"Ref": "JwtIssuer"} or jwt.get("audience") != {"Ref": "JwtAudience"}:
+        problems.append(
+            "HttpApi body: the JWT issuer/audience are not the JwtIssuer/JwtAudience parameters"
+        )
+    for path, item in (body.get("paths") or {}).items():
+        for method, operation in item.items():
+            key, security = _route_key(path, method), operation.get("security")
+            wanted = {"Fn::If": ["JwtEnabled", [{"JwtAuth": []}], {"Ref": "AWS::NoValue"}]}
+            if key in JWT_ROUTE_KEYS and security != wanted:
+                problems.append(f"{key}: does not require the JWT when JwtEnabled")
+            if key not in JWT_ROUTE_KEYS and security is not None:
+                problems.append(f"{key}: a public route carries a security requirement")
+    for name, route in resources(template, "AWS::ApiGatewayV2::Route").items():
+        p = properties(route)
+        guarded = p.get("AuthorizationType") == {"Fn::If": ["ContainerJwt", "JWT", "NONE"]}
+        if (p.get("RouteKey") in JWT_ROUTE_KEYS) != guarded:
+            problems.append(f"{name}: JWT use differs from the Lambda API's route table")
+    # SAM resolves the parameter (its default, offline) into the Split at transform time.
+    default = (template.get("Parameters") or {}).get("CorsAllowedOrigins", {}).get("Default")
+    problems += _cors_problems(
+        body.get("x-amazon-apigateway-cors"), "HttpApi", "allowOrigins", default
+    )
+    for name, api in resources(template, "AWS::ApiGatewayV2::Api").items():
+        if "Body" not in properties(api):
+            config = properties(api).get("CorsConfiguration")
+            problems += _cors_problems(config, name, "AllowOrigins", {"Ref": "CorsAllowedOrigins"})
+    return problems
+
+
+def _cors_problems(config: Any, name: str, origins_key: str, parameter: Any) -> list[str]:
+    """CORS on when CorsAllowedOrigins is set, with exactly its origins, never credentials."""
+    branches = config.get("Fn::If") if isinstance(config, dict) else None
+    if not branches or branches[0] != "HasCorsOrigins" or not isinstance(branches[1], dict):
+        return [f"{name}: CORS is not conditional on HasCorsOrigins"]
+    origins = branches[1].get(origins_key)
+    split = origins.get("Fn::Split") if isinstance(origins, dict) else None
+    if not split or split[0] != "," or split[1] != parameter:
+        return [f"{name}: CORS origins are not the CorsAllowedOrigins parameter"]
+    credentials = branches[1].get(origins_key.replace("Origins", "Credentials"))
+    if credentials:
+        return [f"{name}: CORS must not allow credentials (the API uses headers, not cookies)"]
+    return []
+
+
+def handlers(template: Template) -> list[str]:
+    """Each function runs its contracted entry point; the API function is python3.12."""
+    functions = resources(template, "AWS::Lambda::Function")
+    problems = [f"{name} is missing" for name in HANDLERS if name not in functions]
+    for name, function in functions.items():
+        p = properties(function)
+        if HANDLERS.get(name) != p.get("Handler"):
+            problems.append(f"{name}: Handler {p.get('Handler')!r} is not {HANDLERS.get(name)!r}")
+        if p.get("Runtime") != "python3.12":
+            problems.append(f"{name}: Runtime {p.get('Runtime')!r} is not python3.12")
+    return problems
+
+
+def s3_events(template: Template) -> list[str]:
+    """ObjectCreated events on the upload prefix reach the photo function; the app agrees."""
+    problems = []
+    configs = [
+        config
+        for bucket in resources(template, "AWS::S3::Bucket").values()
+        for config in (
+            (properties(bucket).get("NotificationConfiguration") or {}).get("LambdaConfigurations")
+            or []
+        )
+    ]
+    if not configs:
+        problems.append("no bucket notifies a Lambda function")
+    for config in configs:
+        if config.get("Event") not in S3_OBJECT_CREATED:
+            problems.append(f"S3 event {config.get('Event')!r} is not an s3:ObjectCreated event")
+        rules = ((config.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        if rules != [{"Name": "prefix", "Value": UPLOAD_PREFIX}]:
+            problems.append(f"S3 notification filter {rules} is not the prefix {UPLOAD_PREFIX!r}")
+        if ref_name(config.get("Function")) != "PhotoFunction":
+            problems.append("the S3 notification does not invoke PhotoFunction")
+    for name, function in resources(template, "AWS::Lambda::Function").items():
+        variables = (properties(function).get("Environment") or {}).get("Variables") or {}
+        if variables.get("PHOTOS_UPLOAD_PREFIX") != UPLOAD_PREFIX:
+            problems.append(f"{name}: PHOTOS_UPLOAD_PREFIX is not {UPLOAD_PREFIX!r}")
+    return problems
+
+
+def internal_alb(template: Template) -> list[str]:
+    return [
+        f"{name}: Scheme must be internal (reached only through the VPC link)"
+        for name, alb in resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer").items()
+        if properties(alb).get("Scheme") != "internal"
+    ]
+
+
+def target_type_ip(template: Template) -> list[str]:
+    """Fargate tasks (awsvpc) register by IP; health checks hit /health."""
+    problems = []
+    for name, group in resources(template, "AWS::ElasticLoadBalancingV2::TargetGroup").items():
+        p = properties(group)
+        if p.get("TargetType") != "ip":
+            problems.append(f"{name}: TargetType must be ip for Fargate (awsvpc)")
+        if p.get("HealthCheckPath") != "/health":
+            problems.append(f"{name}: HealthCheckPath must be /health")
+    return problems
+
+
+def security_group_chain(template: Template) -> list[str]:
+    """VPC link SG -> ALB SG -> task SG -> database SG, nothing else inbound."""
+    allowed = {
+        "AlbSecurityGroup": {"VpcLinkSecurityGroup"},
+        "TaskSecurityGroup": {"AlbSecurityGroup"},
+        "DatabaseSecurityGroup": {"FunctionSecurityGroup", "TaskSecurityGroup"},
+        "VpcLinkSecurityGroup": set(),
+        "FunctionSecurityGroup": set(),
+    }
+    rules: list[tuple[str, dict[str, Any]]] = []
+    for name, group in resources(template, "AWS::EC2::SecurityGroup").items():
+        rules += [(name, rule) for rule in properties(group).get("SecurityGroupIngress") or []]
+    for ingress in resources(template, "AWS::EC2::SecurityGroupIngress").values():
+        p = properties(ingress)
+        rules.append((str(ref_name(p.get("GroupId"))), p))
+    problems = []
+    for group, rule in rules:
+        source = ref_name(rule.get("SourceSecurityGroupId"))
+        if group in allowed and source not in allowed[group]:
+            problems.append(f"{group}: inbound from {source or rule.get('CidrIp')} is not allowed")
+    return problems
+
+
+def function_timeouts(template: Template) -> list[str]:
+    problems = []
+    for name, function in resources(template, "AWS::Lambda::Function").items():
+        timeout = properties(function).get("Timeout")
+        if not isinstance(timeout, int) or timeout >= HTTP_API_TIMEOUT_SECONDS:
+            problems.append(f"{name}: Timeout {timeout!r} is not below the HTTP API's 30 s")
+    return problems
+
+
+def _statements(template: Template) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for kind in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for name, resource in resources(template, kind).items():
+            p = properties(resource)
+            documents = [policy.get("PolicyDocument") or {} for policy in p.get("Policies") or []]
+            documents.append(p.get("PolicyDocument") or {})
+            for document in documents:
+                found += [(name, statement) for statement in document.get("Statement") or []]
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _is_wildcard(resource: Any) -> bool:
+    text = _sub_text(resource) if isinstance(resource, dict) else resource
+    return isinstance(text, str) and (text == "*" or re.search(r"(^|:)\*$|:::\*", text) is not None)
+
+
+def iam_scoped(template: Template) -> list[str]:
+    """Every Allow names its resources; "*" only for actions AWS grants on "*" alone."""
+    problems = []
+    for name, role in resources(template, "AWS::IAM::Role").items():
+        if properties(role).get("ManagedPolicyArns"):
+            problems.append(
+                f"{name}: managed policies cannot be checked for scope; write them inline"
+            )
+    for name, statement in _statements(template):
+        if statement.get("Effect") != "Allow" or "Principal" in statement:
+            continue
+        actions = [str(a) for a in _as_list(statement.get("Action"))]
+        if any(a == "*" or a.endswith(":*") for a in actions):
+            problems.append(f"{name}/{statement.get('Sid')}: wildcard action {actions}")
+        if any(_is_wildcard(r) for r in _as_list(statement.get("Resource"))):
+            unjustified = [a for a in actions if a not in STAR_ONLY_ACTIONS]
+            if unjustified:
+                problems.append(f"{name}/{statement.get('Sid')}: {unjustified} on Resource '*'")
+    return problems
+
+
+def bucket_public_access_block(template: Template) -> list[str]:
+    wanted = {"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"}
+    problems = []
+    for name, bucket in resources(template, "AWS::S3::Bucket").items():
+        p = properties(bucket)
+        block = p.get("PublicAccessBlockConfiguration") or {}
+        if {key for key, value in block.items() if value is True} != wanted:
+            problems.append(f"{name}: public access is not blocked on all four settings")
+        if not (p.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration"):
+            problems.append(f"{name}: no default encryption")
+    return problems
+
+
+def tls_only(template: Template) -> list[str]:
+    """Each bucket's policy denies every request made without TLS, on bucket and objects."""
+    problems = []
+    policies = resources(template, "AWS::S3::BucketPolicy").values()
+    for name in resources(template, "AWS::S3::Bucket"):
+        denies = [
+            statement
+            for policy in policies
+            if ref_name(properties(policy).get("Bucket")) == name
+            for statement in (properties(policy).get("PolicyDocument") or {}).get("Statement") or []
+            if statement.get("Effect") == "Deny"
+            and statement.get("Principal") == "*"
+            and (statement.get("Condition") or {}).get("Bool") == {"aws:SecureTransport": "false"}
+        ]
+        covered = {str(r) for s in denies for r in _as_list(s.get("Resource"))}
+        if not any("Arn" in r for r in covered) or not any("/*" in r for r in covered):
+            problems.append(f"{name}: no Deny for aws:SecureTransport false on bucket and objects")
+    return problems
+
+
+def no_literal_secrets(template: Template) -> list[str]:
+    """Passwords only as Secrets Manager dynamic references; environments hold references."""
+    problems = []
+    for name, resource in (template.get("Resources") or {}).items():
+        for path, value in walk(properties(resource)):
+            key = path.rsplit(".", 1)[-1]
+            if isinstance(value, str) and ACCESS_KEY.search(value):
+                problems.append(f"{name}.{path}: looks like an AWS access key or private key")
+            if (
+                (
+                    isinstance(value, str)
+                    and SECRET_KEY_NAMES.search(key)
+                    and not key.endswith(("Arn", "_ARN", "Name", "Id"))
+                )
+                and not DYNAMIC_REFERENCE.match(value)
+                and not key.startswith(("Exclude", "Generate"))
+            ):
+                problems.append(f"{name}.{path}: a literal value for a secret-named property")
+        environment = [
+            (variable, value)
+            for variable, value in (
+                (properties(resource).get("Environment") or {}).get("Variables") or {}
+            ).items()
+        ]
+        for container in properties(resource).get("ContainerDefinitions") or []:
+            environment += [
+                (e.get("Name"), e.get("Value")) for e in container.get("Environment") or []
+            ]
+        for variable, value in environment:
+            text = _sub_text(value) or (value if isinstance(value, str) else "")
+            if "{{resolve:" in text:
+                problems.append(f"{name}: {variable} resolves a secret into the plain environment")
+            if SECRET_KEY_NAMES.search(str(variable)) and not str(variable).endswith("_ARN"):
+                problems.append(f"{name}: {variable} puts a secret value in the environment")
+    return problems
+
+
+RULES: dict[str, Rule] = {
+    rule.__name__: rule
+    for rule in (
+        vpc_link_integration,
+        lambda_routes,
+        container_routes,
+        jwt_and_cors,
+        handlers,
+        s3_events,
+        internal_alb,
+        target_type_ip,
+        security_group_chain,
+        function_timeouts,
+        iam_scoped,
+        bucket_public_access_block,
+        tls_only,
+        no_literal_secrets,
+    )
+}
+
+
+def check(template: Template) -> dict[str, list[str]]:
+    """Rule name -> violations, for the rules that do not hold."""
+    results = {name: rule(template) for name, rule in RULES.items()}
+    return {name: problems for name, problems in results.items() if problems}
