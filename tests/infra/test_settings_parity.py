@@ -21,10 +21,7 @@ from tests.project.extension_server import TOKEN, FakeExtension, serve
 NOT_READ_BY_SETTINGS = {
     "DJANGO_SETTINGS_MODULE": "selects the settings module; Django reads it, not the settings",
 }
-PENDING_FROM_OTHER_ISSUES = {
-    "AWS_STORAGE_BUCKET_NAME": "issue 5 (photos): the bucket django-storages writes to",
-    "PHOTOS_UPLOAD_PREFIX": "issue 5 (photos): must match the S3 event filter (rules.s3_events)",
-}
+PENDING_FROM_OTHER_ISSUES: dict[str, str] = {}
 # Groups where exactly one name must be set: the value itself, or where to read it.
 ONE_OF = [("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY_SECRET_ARN")]
 CONTAINER = "container"
