@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "apps.api_keys",
     "apps.photos",
+    "apps.gateway",
 ]
 
 MIDDLEWARE = [

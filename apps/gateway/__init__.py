@@ -1,0 +1,1 @@
+"""The local API Gateway: `manage.py rungateway` runs the real Lambda request path."""
