@@ -20,10 +20,13 @@ from django.core.exceptions import ImproperlyConfigured
 AUTO = "auto"
 OFF = "off"
 
-# Default endpoints (regional, edge and private-VPC-endpoint ones); anything else is a
-# custom domain, where the stage is not part of the URL the client used.
+# Default endpoints (regional, edge and private-VPC-endpoint ones), and loopback hosts,
+# where `manage.py rungateway` emulates a default endpoint; anything else is a custom
+# domain, where the stage is not part of the URL the client used.
 _EXECUTE_API_HOST = re.compile(
-    r"\.execute-api\.[a-z0-9-]+(\.vpce)?\.amazonaws\.com(\.cn)?(:[0-9]+)?$", re.IGNORECASE
+    r"\.execute-api\.[a-z0-9-]+(\.vpce)?\.amazonaws\.com(\.cn)?(:[0-9]+)?$"
+    r"|^(localhost|127\.[0-9]+\.[0-9]+\.[0-9]+)(:[0-9]+)?$",
+    re.IGNORECASE,
 )
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$")
 

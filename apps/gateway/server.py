@@ -147,7 +147,9 @@ class GatewayApp:
         target = path if match.route.overwrite_path else request.raw_path
         timeout = self.timeout_override or match.route.integration_timeout_ms / 1000
         try:
-            return await self.upstream.forward(request, target, timeout)
+            return await self.upstream.forward(
+                request, target, timeout, match.route.header_mappings
+            )
         except UpstreamError as exc:
             return gateway_error(503, "Service Unavailable", reason=str(exc))
 

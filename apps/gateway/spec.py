@@ -38,6 +38,9 @@ class Route:
     integration_timeout_ms: int = HTTP_API_MAX_TIMEOUT_MS
     payload_format: str = "2.0"
     overwrite_path: bool = False  # parameter mapping `overwrite:path = $request.path`
+    # Other request parameter mappings of an HTTP_PROXY integration: (action, header, value)
+    # with action overwrite/append/remove, as in `overwrite:header.x-foo: value`.
+    header_mappings: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def method(self) -> str:
@@ -103,10 +106,12 @@ def load_spec(
     parameters: dict[str, str] | None = None,
     variant: str = "lambda",
 ) -> ApiSpec:
-    """Read the HTTP API `api` (or the only one) from a SAM template.
+    """Read an HTTP API from a SAM template.
 
-    `variant` "lambda" serves the routes integrated with Lambda functions; "container"
-    serves the VPC-link (HTTP_PROXY) routes, whatever their deploy-time condition says.
+    `variant` "lambda" serves the `AWS::Serverless::HttpApi` whose routes invoke Lambda
+    functions. "container" serves the VPC-link variant, whatever its deploy-time condition
+    says: an `AWS::ApiGatewayV2::Api` with HTTP_PROXY routes (with its stage and CORS), or
+    else the Lambda routes proxied with the stage stripped.
     """
     try:
         template = load_template(path.read_text())
@@ -114,49 +119,85 @@ def load_spec(
         raise TemplateError(f"cannot read {path}: {exc}") from exc
     resolver = Resolver(template, parameters or {})
     resources = template.get("Resources") or {}
-    apis = [
-        name for name, res in resources.items() if res.get("Type") == "AWS::Serverless::HttpApi"
-    ]
+    if variant == "container" and (found := _container_api(resources, resolver, api)):
+        name, api_properties, stage_properties = found
+        routes = _http_routes(resources, resolver, name)
+        return _spec(name, stage, routes, api_properties, stage_properties)
+    name = _serverless_api(resources, api, path)
+    properties = resolver.resolve(resources[name].get("Properties") or {})
+    globals_function = resolver.resolve((template.get("Globals") or {}).get("Function") or {})
+    routes = _lambda_routes(resources, resolver, name, globals_function)
+    if variant == "container":
+        routes = _http_routes(resources, resolver, name) or [_proxied(route) for route in routes]
+    if not routes:
+        raise TemplateError(f"no {variant} routes are attached to {name} in {path}")
+    return _spec(name, stage, routes, properties, properties)
+
+
+def _serverless_api(resources: dict[str, Any], api: str | None, path: Path) -> str:
+    apis = [n for n, res in resources.items() if res.get("Type") == "AWS::Serverless::HttpApi"]
     if api is None:
         if len(apis) != 1:
             raise TemplateError(f"expected one AWS::Serverless::HttpApi in {path}, found {apis}")
-        api = apis[0]
-    elif api not in apis:
+        return apis[0]
+    if api not in apis:
         raise TemplateError(f"{api} is not an AWS::Serverless::HttpApi in {path}")
-    properties = resolver.resolve(resources[api].get("Properties") or {})
-    globals_function = resolver.resolve((template.get("Globals") or {}).get("Function") or {})
-    if variant == "container":
-        routes = _http_routes(resources, resolver, api)
-        if not routes:
-            # No VPC-link routes: proxy the Lambda routes, with the stage stripped as a
-            # private integration's `overwrite:path = $request.path` mapping does.
-            routes = [
-                Route(
-                    key=r.key,
-                    integration="http",
-                    integration_timeout_ms=r.integration_timeout_ms,
-                    payload_format="1.0",
-                    overwrite_path=True,
-                )
-                for r in _lambda_routes(resources, resolver, api, globals_function)
-            ]
-    else:
-        routes = _lambda_routes(resources, resolver, api, globals_function)
-    if not routes:
-        raise TemplateError(f"no {variant} routes are attached to {api} in {path}")
-    settings = properties.get("DefaultRouteSettings") or {}
-    log_settings = properties.get("AccessLogSettings") or {}
+    return api
+
+
+def _container_api(
+    resources: dict[str, Any], resolver: Resolver, api: str | None
+) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """An HTTP `AWS::ApiGatewayV2::Api` with HTTP_PROXY routes, and its stage's properties."""
+    for name, resource in resources.items():
+        if resource.get("Type") != "AWS::ApiGatewayV2::Api" or (api and name != api):
+            continue
+        properties = resolver.resolve(resource.get("Properties") or {})
+        if properties.get("ProtocolType") != "HTTP" or not _http_routes(resources, resolver, name):
+            continue
+        stages = [
+            resolver.resolve(res.get("Properties") or {})
+            for res in resources.values()
+            if res.get("Type") == "AWS::ApiGatewayV2::Stage"
+            and _refers_to((res.get("Properties") or {}).get("ApiId"), name)
+        ]
+        return name, properties, stages[0] if stages else {"StageName": "$default"}
+    return None
+
+
+def _proxied(route: Route) -> Route:
+    """A Lambda route served through the VPC link instead: the stage stripped, as a private
+    integration's `overwrite:path = $request.path` mapping does."""
+    return Route(
+        key=route.key,
+        integration="http",
+        integration_timeout_ms=route.integration_timeout_ms,
+        payload_format="1.0",
+        overwrite_path=True,
+    )
+
+
+def _spec(
+    name: str,
+    stage: str | None,
+    routes: list[Route],
+    api_properties: dict[str, Any],
+    stage_properties: dict[str, Any],
+) -> ApiSpec:
+    settings = stage_properties.get("DefaultRouteSettings") or {}
+    log_settings = stage_properties.get("AccessLogSettings") or {}
+    rate = settings.get("ThrottlingRateLimit")
     return ApiSpec(
-        name=api,
-        stage=stage or str(properties.get("StageName") or "$default"),
+        name=name,
+        stage=stage or str(stage_properties.get("StageName") or "$default"),
         routes=tuple(routes),
-        cors=_cors(properties.get("CorsConfiguration")),
-        throttle_rate=float(settings["ThrottlingRateLimit"])
-        if "ThrottlingRateLimit" in settings
-        else None,
+        cors=_cors(api_properties.get("CorsConfiguration")),
+        throttle_rate=float(rate) if rate is not None else None,
         throttle_burst=_ints(settings.get("ThrottlingBurstLimit")),
         access_log_format=log_settings.get("Format") if isinstance(log_settings, dict) else None,
-        stage_variables={k: str(v) for k, v in (properties.get("StageVariables") or {}).items()},
+        stage_variables={
+            k: str(v) for k, v in (stage_properties.get("StageVariables") or {}).items()
+        },
     )
 
 
@@ -229,9 +270,20 @@ def _http_routes(resources: dict[str, Any], resolver: Resolver, api: str) -> lis
                 ),
                 payload_format=str(integration.get("PayloadFormatVersion", "1.0")),
                 overwrite_path=mapping.get("overwrite:path") == "$request.path",
+                header_mappings=_header_mappings(mapping),
             )
         )
     return routes
+
+
+def _header_mappings(mapping: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """`overwrite:header.x-a: v`, `append:header.x-b: v`, `remove:header.x-c: "''"`."""
+    result = []
+    for key, value in mapping.items():
+        action, _, target = str(key).partition(":")
+        if target.startswith("header.") and action in ("overwrite", "append", "remove"):
+            result.append((action, target.removeprefix("header.").lower(), str(value)))
+    return tuple(result)
 
 
 def _integration_for(

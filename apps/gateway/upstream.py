@@ -40,7 +40,13 @@ class HttpUpstream:
         self.base_url = base_url.rstrip("/")
         self.client = httpx.AsyncClient(follow_redirects=False)
 
-    async def forward(self, request: Request, path: str, timeout: float) -> HttpResponse:
+    async def forward(
+        self,
+        request: Request,
+        path: str,
+        timeout: float,
+        mappings: tuple[tuple[str, str, str], ...] = (),
+    ) -> HttpResponse:
         headers = [(n, v) for n, v in request.headers if n.lower() not in HOP_BY_HOP]
         forwarded = [v for n, v in request.headers if n.lower() == "x-forwarded-for"]
         headers = [(n, v) for n, v in headers if not n.lower().startswith("x-forwarded-")]
@@ -51,6 +57,7 @@ class HttpUpstream:
             ("x-forwarded-port", str(request.port)),
             ("x-amzn-trace-id", trace_id(request.epoch_ms)),
         ]
+        headers = apply_header_mappings(headers, mappings, request)
         url = self.base_url + path + (f"?{request.raw_query}" if request.raw_query else "")
         try:
             response = await self.client.request(
@@ -67,3 +74,22 @@ class HttpUpstream:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def apply_header_mappings(
+    headers: list[tuple[str, str]], mappings: tuple[tuple[str, str, str], ...], request: Request
+) -> list[tuple[str, str]]:
+    """The integration's parameter mappings, as API Gateway applies them before forwarding.
+
+    Values are static, or `$request.header.NAME` (the client's header); see
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html
+    """
+    for action, name, value in mappings:
+        if value.startswith("$request.header."):
+            wanted = value.removeprefix("$request.header.").lower()
+            value = next((v for n, v in request.headers if n.lower() == wanted), "")
+        if action in ("overwrite", "remove"):
+            headers = [(n, v) for n, v in headers if n.lower() != name]
+        if action in ("overwrite", "append") and value:
+            headers.append((name, value))
+    return headers

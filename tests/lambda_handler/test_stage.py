@@ -231,3 +231,25 @@ def test_redirects_keep_the_prefix(invoke: Invoke) -> None:
 
     assert result["statusCode"] == 301
     assert header(result, "location") == "/prod/admin/"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:3000", "localhost:3000"])
+def test_the_local_gateway_counts_as_a_default_endpoint(
+    invoke: Invoke, host: str, settings: Any
+) -> None:
+    # manage.py rungateway serves a named stage under /prod on a loopback host.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
+    event = events.http_api(path="/v1/echo", stage="prod", host=host)
+    assert event["rawPath"] == "/prod/v1/echo"
+
+    seen = body_json(invoke(event))
+
+    assert (seen["script_name"], seen["path_info"]) == ("/prod", "/v1/echo")
+
+
+def test_a_host_that_only_looks_local_is_a_custom_domain(invoke: Invoke, settings: Any) -> None:
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1.example.com"]
+    event = events.http_api(path="/v1/echo", host="127.0.0.1.example.com")
+    event["requestContext"]["stage"] = "prod"
+
+    assert body_json(invoke(event))["script_name"] == ""
