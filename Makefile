@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
-PORT ?= 8000
+PORT ?= 3000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed-dev
 # Benchmark-only tools (Zappa, as a peer to measure against) never enter the app's venv.
@@ -21,7 +21,7 @@ ZAPPA_STAMP := $(ZAPPA_VENV)/.installed
 ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
+.PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
 	bench-api-keys package test-package bench-lambda bench-photos infra-venvs infra-check
 
 help:  ## List the targets
@@ -41,8 +41,11 @@ install: $(STAMP)  ## Create .venv and install the app with its dev tools
 migrate: install  ## Apply database migrations (SQLite file db.sqlite3 by default)
 	$(BIN)/python manage.py migrate --noinput
 
-run: migrate  ## Serve the app on http://127.0.0.1:8000
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+run: migrate  ## Serve the app through the local API Gateway on http://127.0.0.1:3000/prod
+	$(BIN)/python manage.py rungateway $(HOST):$(PORT)
+
+runserver: migrate  ## Plain Django development server on http://127.0.0.1:8000 (auto-reload)
+	$(BIN)/python manage.py runserver $(HOST):8000
 
 lint: install  ## ruff format --check and ruff check
 	$(BIN)/ruff format --check .

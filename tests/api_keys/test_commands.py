@@ -67,7 +67,7 @@ def test_with_an_expiry(user: Any, make_plan) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--user", "nobody", "--plan", "Gold"], "No user named 'nobody'."),
+        (["--user", "nobody", "--plan", "Gold"], "No user named 'nobody' (add --create-user to create one)."),
         (["--user", "alice", "--plan", "Platinum"], "No usage plan named 'Platinum' (plans: "),
         (["--user", "alice", "--plan", "Gold", "--name", "x" * 51], "name: Ensure this value"),
         (["--user", "alice", "--plan", "Gold", "--expires", "tomorrow"], "--expires must be"),
@@ -89,3 +89,39 @@ def test_bad_input_is_a_clear_error_and_creates_nothing(
 def test_user_is_required() -> None:
     with pytest.raises(CommandError, match="--user"):
         run("--plan", "Gold")
+
+
+def test_create_user_makes_a_passwordless_user_whose_key_works(make_plan) -> None:
+    from django.contrib.auth.models import User
+
+    make_plan(name="Gold")
+
+    out, err = run("--user", "newcomer", "--plan", "Gold", "--create-user")
+
+    user = User.objects.get(username="newcomer")
+    assert not user.has_usable_password()
+    assert not user.is_staff
+    assert "Created user 'newcomer'" in err
+    assert Client().get("/v1/pets", HTTP_X_API_KEY=out.strip()).status_code == 200
+
+
+def test_create_user_keeps_an_existing_user(user: Any, make_plan) -> None:
+    make_plan(name="Gold")
+
+    run("--user", "alice", "--plan", "Gold", "--create-user")
+
+    assert APIKey.objects.get().owner == user
+
+
+def test_without_create_user_an_unknown_user_is_refused(make_plan) -> None:
+    make_plan(name="Gold")
+
+    with pytest.raises(CommandError, match="--create-user"):
+        run("--user", "ghost", "--plan", "Gold")
+
+
+def test_create_user_refuses_an_invalid_username(make_plan) -> None:
+    make_plan(name="Gold")
+
+    with pytest.raises(CommandError, match="Cannot create user"):
+        run("--user", "bad name!", "--plan", "Gold", "--create-user")

@@ -230,3 +230,13 @@ def test_a_bad_template_is_a_clear_error(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "expected one AWS::Serverless::HttpApi" in result.stderr
+
+
+def test_the_banner_prints_the_urls_and_how_to_get_a_key() -> None:
+    process, url = start("--handler", "tests.gateway.handlers.echo")
+    output = stop(process)
+
+    assert f"API:    {url}/prod/v1/pets" in output
+    assert f"Docs:   {url}/prod/v1/docs" in output
+    assert f"Admin:  {url}/prod/admin/" in output
+    assert "create_api_key --user me --create-user" in output

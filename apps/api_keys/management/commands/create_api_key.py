@@ -22,6 +22,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="The owner's username.")
+        parser.add_argument(
+            "--create-user",
+            action="store_true",
+            help="Create the user first if there is none (no password: API access only).",
+        )
         parser.add_argument("--plan", default="Default", help='A usage plan name ("Default").')
         parser.add_argument("--name", default="", help="A label for the key (default: cli).")
         parser.add_argument(
@@ -33,7 +38,11 @@ class Command(BaseCommand):
         try:
             owner = user_model._default_manager.get_by_natural_key(options["user"])
         except user_model.DoesNotExist:
-            raise CommandError(f"No user named {options['user']!r}.") from None
+            if not options["create_user"]:
+                raise CommandError(
+                    f"No user named {options['user']!r} (add --create-user to create one)."
+                ) from None
+            owner = self._create_user(options["user"])
         try:
             plan = UsagePlan.objects.get(name=options["plan"])
         except UsagePlan.DoesNotExist:
@@ -55,6 +64,18 @@ class Command(BaseCommand):
             f"Created API key {key.prefix!r} for {owner} on plan {plan}. "
             "Store it now: it cannot be shown again. Send it as the x-api-key header."
         )
+
+    def _create_user(self, username: str) -> Any:
+        user_model = get_user_model()
+        user = user_model(**{user_model.USERNAME_FIELD: username})
+        user.set_unusable_password()
+        try:
+            user.full_clean()
+        except ValidationError as exc:
+            raise CommandError(f"Cannot create user {username!r}: {exc.messages[0]}") from None
+        user.save()
+        self.stderr.write(f"Created user {username!r} (no password: it signs in with keys only).")
+        return user
 
     @staticmethod
     def _expiry(value: str | None) -> datetime.datetime | None:

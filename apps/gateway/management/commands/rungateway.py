@@ -157,10 +157,10 @@ class Command(BaseCommand):
             f"  Docs:   {base}/v1/docs\n"
             f"  Admin:  {base}/admin/\n"
             f"  Health: {base}/health\n"
-            "Get an API key (in another terminal):\n"
-            "  .venv/bin/python manage.py createsuperuser --username admin\n"
-            "  .venv/bin/python manage.py create_api_key --user admin --plan Default\n"
-            f"  curl -H 'x-api-key: <key>' {base}/v1/pets\n"
+            "Get an API key and call the API (in another terminal):\n"
+            "  KEY=$(.venv/bin/python manage.py create_api_key --user me --create-user)\n"
+            f'  curl -H "x-api-key: $KEY" {base}/v1/pets\n'
+            "An admin for /admin/: .venv/bin/python manage.py createsuperuser\n"
             "Quit with CONTROL-C.\n"
         )
 
