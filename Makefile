@@ -22,7 +22,7 @@ ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys package test-package bench-lambda bench-photos infra-venvs infra-check
+	bench-api-keys package test-package bench-lambda bench-photos bench-gateway infra-venvs infra-check
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -110,6 +110,9 @@ test: lint typecheck migrations-check test-sqlite test-postgres test-package inf
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py
+
+bench-gateway: install  ## rungateway vs runserver vs gunicorn, 8 clients (not in make test)
+	$(BIN)/python benchmarks/bench_gateway.py
 
 bench-photos: install  ## Photo benchmark: draft() thumbnails vs Pillow, peak memory (not in test)
 	$(BIN)/python benchmarks/bench_photos.py
