@@ -74,27 +74,35 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 
+
+def configure_database(database: dict[str, Any]) -> dict[str, Any]:
+    """Connection settings every environment shares, applied to a django-environ dict."""
+    # A Lambda container serves one request at a time, so a persistent connection is
+    # reused by every warm invocation; health checks drop a connection the server closed.
+    database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # Every keyed request writes its usage meter. In WAL mode with synchronous=NORMAL a
+        # commit does not wait for an fsync (measured here: 16 ms -> 0.01 ms per UPDATE);
+        # the file stays consistent, a power cut can lose the last commits. IMMEDIATE takes
+        # the write lock at BEGIN, so concurrent writers wait (timeout) instead of failing:
+        # SQLite fails a read lock's upgrade to a write lock at once with "database is
+        # locked" (a deleted pet's photos are read for their files before the rows go).
+        # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+        database.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+            }
+        )
+    return database
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": configure_database(
+        env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    ),
 }
-# A Lambda container serves one request at a time, so a persistent connection is
-# reused by every warm invocation; health checks drop a connection the server closed.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Every keyed request writes its usage meter. In WAL mode with synchronous=NORMAL a
-    # commit does not wait for an fsync (measured here: 16 ms -> 0.01 ms per UPDATE); the
-    # file stays consistent, a power cut can lose the last commits. IMMEDIATE takes the
-    # write lock at BEGIN, so concurrent writers wait (timeout) instead of failing: SQLite
-    # fails a read lock's upgrade to a write lock at once with "database is locked" (a
-    # deleted pet's photos are read for their files before the rows go).
-    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-        }
-    )
 
 # --- Auth and passwords ---------------------------------------------------------
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from gatewayproject.aws_secrets import database_credentials, secret_from_env
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import configure_database, env
 
 DEBUG = False
 
@@ -16,10 +16,8 @@ DEBUG = False
 # reference (..._SECRET_ARN: read once, here, through the Lambda extension). A password left
 # out of DATABASE_URL comes from DATABASE_PASSWORD or DATABASE_SECRET_ARN.
 SECRET_KEY = secret_from_env(env, "DJANGO_SECRET_KEY")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": configure_database(env.db("DATABASE_URL"))}
 DATABASES["default"].update(database_credentials(env))
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
