@@ -81,18 +81,47 @@ def environment(workdir: Path) -> dict[str, str]:
 def start_servers(env: dict[str, str], ports: dict[str, int]) -> list[subprocess.Popen[bytes]]:
     python = sys.executable
     commands = {
-        "gateway": [python, "manage.py", "rungateway", f"127.0.0.1:{ports['gateway']}",
-                    "--parameter", "ThrottlingRateLimit=1000000",
-                    "--parameter", "ThrottlingBurstLimit=1000000"],
-        "runserver": [python, "manage.py", "runserver", f"127.0.0.1:{ports['runserver']}",
-                      "--noreload", "--skip-checks"],
-        "gunicorn": [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{ports['gunicorn']}",
-                     "--workers", "1", "--worker-class", "gthread", "--threads", "8",
-                     "gatewayproject.wsgi:application"],
+        "gateway": [
+            python,
+            "manage.py",
+            "rungateway",
+            f"127.0.0.1:{ports['gateway']}",
+            "--parameter",
+            "ThrottlingRateLimit=1000000",
+            "--parameter",
+            "ThrottlingBurstLimit=1000000",
+        ],
+        "runserver": [
+            python,
+            "manage.py",
+            "runserver",
+            f"127.0.0.1:{ports['runserver']}",
+            "--noreload",
+            "--skip-checks",
+        ],
+        "gunicorn": [
+            python,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{ports['gunicorn']}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "gatewayproject.wsgi:application",
+        ],
     }
     return [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,  # noqa: S603
-                         stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # noqa: S603
+            stderr=subprocess.DEVNULL,
+        )
         for command in commands.values()
     ]
 
@@ -159,8 +188,14 @@ def main() -> int:
     env = environment(workdir)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    seeded = subprocess.run([*manage, "shell", "-c", SEED], cwd=ROOT, env=env,  # noqa: S603
-                            check=True, capture_output=True, text=True).stdout
+    seeded = subprocess.run(
+        [*manage, "shell", "-c", SEED],
+        cwd=ROOT,
+        env=env,  # noqa: S603
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     # The last line: `shell` may print its automatic imports first.
     seeded = seeded.strip().splitlines()[-1].split()
     pet_id, key = seeded[0], seeded[1]
@@ -191,16 +226,22 @@ def main() -> int:
     report(targets, args)
     gateway, gunicorn = targets[0], targets[2]
     ratio = percentile(gateway.latencies, 0.5) / percentile(gunicorn.latencies, 0.5)
-    print(f"\ngateway / gunicorn at p50: {ratio:.2f}x (target <= {TARGET_RATIO}x): "
-          + ("met" if ratio <= TARGET_RATIO else "NOT met"))
+    print(
+        f"\ngateway / gunicorn at p50: {ratio:.2f}x (target <= {TARGET_RATIO}x): "
+        + ("met" if ratio <= TARGET_RATIO else "NOT met")
+    )
     return 0
 
 
 def report(targets: list[Target], args: argparse.Namespace) -> None:
-    print(f"GET /v1/pets/{{id}}, {args.clients} concurrent clients, keep-alive, "
-          f"{args.rounds} interleaved rounds x {args.clients * args.requests} requests")
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}\n")
+    print(
+        f"GET /v1/pets/{{id}}, {args.clients} concurrent clients, keep-alive, "
+        f"{args.rounds} interleaved rounds x {args.clients * args.requests} requests"
+    )
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}\n"
+    )
     print(f"{'target':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for target in targets:
         rate = target.requests / target.seconds

@@ -31,6 +31,7 @@ class _Part:
     alias: str
     fields: tuple[Field[Any, Any], ...]
     converters: tuple[tuple[tuple[Converter, Any], ...], ...]
+    attnames: tuple[str, ...]
 
     def build(self, using: str, connection: Any, values: tuple[Any, ...]) -> Model:
         converted = []
@@ -38,7 +39,7 @@ class _Part:
             for converter, expression in converters:
                 value = converter(value, expression, connection)
             converted.append(value)
-        return self.model.from_db(using, [f.attname for f in self.fields], converted)
+        return self.model.from_db(using, self.attnames, converted)
 
 
 def _part(model: type[Model], alias: str, connection: Any) -> _Part:
@@ -50,7 +51,7 @@ def _part(model: type[Model], alias: str, connection: Any) -> _Part:
             connection
         )
         converters.append(tuple((converter, column) for converter in found))
-    return _Part(model, alias, fields, tuple(converters))
+    return _Part(model, alias, fields, tuple(converters), tuple(f.attname for f in fields))
 
 
 @dataclass(frozen=True)

@@ -60,12 +60,17 @@ class GatewayApp:
         invoker: Any = None,
         upstream: HttpUpstream | None = None,
         timeout_override: float | None = None,
+        storage: tuple[tuple[str, ...], Any] | None = None,
     ) -> None:
         self.spec = spec
         self.invoker = invoker
         self.upstream = upstream
         self.timeout_override = timeout_override
         self.buckets: dict[str, TokenBucket] = {}
+        # (paths, ASGI app): the local stand-in for S3, which clients reach directly, not
+        # through API Gateway, so none of the gateway's limits apply to it.
+        self.storage_paths: tuple[str, ...] = storage[0] if storage else ()
+        self.storage_app: Any = storage[1] if storage else None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -75,6 +80,9 @@ class GatewayApp:
             return
         started = time.perf_counter()
         request = _request_from_scope(scope)
+        if self.storage_app is not None and self._is_storage(request.raw_path):
+            await self.storage_app({**scope, "root_path": self._stage_prefix()}, receive, send)
+            return
         try:
             outcome = await self._handle(request, receive)
         except ClientGoneError:
@@ -110,6 +118,13 @@ class GatewayApp:
         if self.spec.cors:
             cors.apply(self.spec.cors, headers, outcome.response)
         return outcome
+
+    def _stage_prefix(self) -> str:
+        return "" if self.spec.stage == "$default" else f"/{self.spec.stage}"
+
+    def _is_storage(self, raw_path: str) -> bool:
+        path = self._strip_stage(raw_path)
+        return path is not None and path.rstrip("/") in self.storage_paths
 
     def _strip_stage(self, raw_path: str) -> str | None:
         """The path without the stage; None when the request names no stage we serve."""

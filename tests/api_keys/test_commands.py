@@ -67,7 +67,10 @@ def test_with_an_expiry(user: Any, make_plan) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--user", "nobody", "--plan", "Gold"], "No user named 'nobody' (add --create-user to create one)."),
+        (
+            ["--user", "nobody", "--plan", "Gold"],
+            "No user named 'nobody' (add --create-user to create one).",
+        ),
         (["--user", "alice", "--plan", "Platinum"], "No usage plan named 'Platinum' (plans: "),
         (["--user", "alice", "--plan", "Gold", "--name", "x" * 51], "name: Ensure this value"),
         (["--user", "alice", "--plan", "Gold", "--expires", "tomorrow"], "--expires must be"),

@@ -257,3 +257,44 @@ def test_container_variant_behind_the_vpc_link(container_stack: Stack) -> None:
     assert created.headers["location"].startswith("https://127.0.0.1")
     assert "/prod/v1/pets/" in created.headers["location"]
     assert created.headers["apigw-requestid"]
+
+
+def test_a_20_mb_presigned_upload_goes_around_the_gateway_like_s3(lambda_stack: Stack) -> None:
+    import io
+    import os as _os
+
+    from PIL import Image
+
+    # Random pixels do not compress: about 20 MB of PNG, over both gateway limits.
+    image = Image.frombytes("RGB", (2600, 2600), _os.urandom(2600 * 2600 * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=0)
+    data = buffer.getvalue()
+    assert len(data) > 20_000_000
+    headers = {"x-api-key": lambda_stack.key}
+
+    started = httpx.post(
+        f"{lambda_stack.url}/v1/photos/uploads",
+        headers=headers,
+        json={"filename": "big.png", "content_type": "image/png", "size": len(data)},
+    )
+    assert started.status_code == 201, started.text
+    upload = started.json()["upload"]
+    target = httpx.URL(lambda_stack.url).join(upload["url"])
+    posted = httpx.post(
+        target, data=upload["fields"], files={"file": ("big.png", data, "image/png")}, timeout=120
+    )
+    photo = httpx.get(
+        f"{lambda_stack.url}/v1/photos/{started.json()['photo']['id']}", headers=headers
+    ).json()
+
+    assert posted.status_code == 204, posted.text
+    assert (photo["status"], photo["width"], photo["height"]) == ("ready", 2600, 2600)
+    # Through the gateway itself the same body is refused, as API Gateway would.
+    direct = httpx.post(
+        f"{lambda_stack.url}/v1/photos",
+        headers=headers,
+        files={"file": ("big.png", data, "image/png")},
+        timeout=120,
+    )
+    assert direct.status_code == 413

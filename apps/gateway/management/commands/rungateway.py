@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import get_script_prefix
 
 from apps.gateway.spec import ApiSpec, TemplateError, load_spec
 
@@ -79,6 +80,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout", type=float, help="Override the integration timeout (seconds)."
         )
+        parser.add_argument(
+            "--storage-path",
+            action="append",
+            default=None,
+            metavar="PATH",
+            help="A path served straight by the app, outside the gateway, as object storage "
+            "is reached (default: the local presigned-upload endpoint, S3's stand-in).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn  # only the gateway needs it; keep it off other code paths
@@ -138,7 +147,12 @@ class Command(BaseCommand):
                 invoker = ThreadInvoker(handler, options["concurrency"])
             except ImportError as exc:
                 raise CommandError(f"cannot import the handler {handler}: {exc}") from exc
-        return GatewayApp(spec, invoker=invoker, timeout_override=options["timeout"])
+        return GatewayApp(
+            spec,
+            invoker=invoker,
+            timeout_override=options["timeout"],
+            storage=_storage(options["storage_path"]),
+        )
 
     def _banner(self, spec: ApiSpec, host: str, port: int, options: dict[str, Any]) -> None:
         base = f"http://{host}:{port}" + ("" if spec.stage == "$default" else f"/{spec.stage}")
@@ -163,6 +177,24 @@ class Command(BaseCommand):
             "An admin for /admin/: .venv/bin/python manage.py createsuperuser\n"
             "Quit with CONTROL-C.\n"
         )
+
+
+def _storage(paths: list[str] | None) -> tuple[tuple[str, ...], Any]:
+    """Paths of the local object store (presigned uploads) and the app that serves them.
+
+    With S3 the presigned form goes to the bucket, never through API Gateway; locally the
+    app stands in for the bucket, so its endpoint must not get the gateway's 10 MB / 6 MB
+    limits either, or a 20 MB upload that works against S3 would fail here.
+    """
+    from django.core.asgi import get_asgi_application
+    from django.urls import NoReverseMatch, reverse
+
+    if paths is None:
+        try:
+            paths = [reverse("photos:upload-local").removeprefix(get_script_prefix().rstrip("/"))]
+        except NoReverseMatch:
+            paths = []
+    return tuple(p.rstrip("/") for p in paths), get_asgi_application()
 
 
 def _addrport(value: str) -> tuple[str, int]:
