@@ -25,7 +25,6 @@ import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,11 +114,11 @@ def start_servers(env: dict[str, str], ports: dict[str, int]) -> list[subprocess
         ],
     }
     return [
-        subprocess.Popen(
+        subprocess.Popen(  # noqa: S603
             command,
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,  # noqa: S603
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         for command in commands.values()
@@ -188,10 +187,10 @@ def main() -> int:
     env = environment(workdir)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    seeded = subprocess.run(
+    seeded = subprocess.run(  # noqa: S603
         [*manage, "shell", "-c", SEED],
         cwd=ROOT,
-        env=env,  # noqa: S603
+        env=env,
         check=True,
         capture_output=True,
         text=True,
