@@ -109,7 +109,7 @@ infra-check: infra-venvs  ## Validate infra/ offline: cfn-lint, SAM transform, r
 test: lint typecheck migrations-check test-sqlite test-postgres test-package infra-check fuzz  ## Everything CI runs
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
-	$(BIN)/python benchmarks/bench_api_keys.py
+	$(BIN)/python benchmarks/bench_api_keys.py --instructions
 
 bench-gateway: install  ## rungateway vs runserver vs gunicorn, 8 clients (not in make test)
 	$(BIN)/python benchmarks/bench_gateway.py

@@ -12,6 +12,12 @@ The difference of the medians is the policy's cost (target: at most 0.5 ms at p5
 The database is a throwaway SQLite file with the project's local settings.
 
 Run: ``make bench-api-keys`` (or ``.venv/bin/python benchmarks/bench_api_keys.py --rounds 20``).
+
+Wall-clock numbers on a shared VM drift by tenths of a millisecond between runs, so
+``--instructions`` also counts instructions per request under valgrind's callgrind (exact
+and repeatable): each configuration runs 0 and N requests after the same setup, and the
+difference divided by N is its per-request count. The added instructions, priced at the
+baseline's measured ms per instruction, estimate the added time without the noise.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ import io
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -183,7 +191,58 @@ def main() -> int:
     report(samples, cpu, args, round_deltas)
     connections.close_all()
     shutil.rmtree(workdir, ignore_errors=True)
+    if args.instructions:
+        report_instructions(percentile(samples["baseline"], 0.5))
     return 0
+
+
+def run_child(config: str, count: int) -> int:
+    """Under callgrind: setup, a warm-up, then `count` requests of one configuration."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-keys-"))
+    configure(workdir)
+    from django.core.wsgi import get_wsgi_application
+
+    user, pet_id, raw_key = seed()
+    app = get_wsgi_application()
+    configurations(user)[config]()
+    headers = {"HTTP_X_API_KEY": raw_key} if config == "keyed" else {}
+    timed_requests(app, f"/v1/pets/{pet_id}", headers, 50)
+    timed_requests(app, f"/v1/pets/{pet_id}", headers, count)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def instructions(config: str, count: int) -> int:
+    result = subprocess.run(  # noqa: S603 (valgrind from PATH, checked before)
+        [shutil.which("valgrind") or "valgrind", "--tool=callgrind",
+         "--callgrind-out-file=/dev/null", sys.executable, __file__, "--child", config,
+         str(count)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+    if match is None:
+        raise SystemExit("bench: no instruction count from valgrind")
+    return int(match.group(1).replace(",", ""))
+
+
+def report_instructions(baseline_ms: float, count: int = 400) -> None:
+    if shutil.which("valgrind") is None:
+        print("instructions: valgrind not found; skipped")
+        return
+    per_request = {
+        config: (instructions(config, count) - instructions(config, 0)) / count
+        for config in ("keyed", "baseline")
+    }
+    added = per_request["keyed"] - per_request["baseline"]
+    estimate = baseline_ms * added / per_request["baseline"]
+    verdict = "within" if estimate <= TARGET_MS else "OVER"
+    print(
+        f"instructions per request (callgrind, {count} requests): keyed "
+        f"{per_request['keyed'] / 1e6:.3f} M, baseline {per_request['baseline'] / 1e6:.3f} M "
+        f"({per_request['keyed'] / per_request['baseline']:.3f}x); added {added / 1e6:.3f} M "
+        f"= {estimate:.3f} ms at the baseline's {baseline_ms:.3f} ms p50; {verdict} the "
+        f"{TARGET_MS} ms target"
+    )
 
 
 def report(

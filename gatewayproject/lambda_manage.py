@@ -20,10 +20,13 @@ from gatewayproject.lambda_adapter import error_result, gateway_request_id
 
 logger = logging.getLogger("gatewayproject.lambda")
 
-# Commands an operator needs in a deployed function; nothing that opens a shell, runs
-# arbitrary code (shell, dbshell, runscript) or creates users (their passwords would end up
-# in the invocation payload and logs).
-ALLOWED_COMMANDS = frozenset({"migrate", "showmigrations", "check", "collectstatic"})
+# Commands an operator needs in a deployed function; nothing that opens a shell or runs
+# arbitrary code (shell, dbshell, runscript). `createsuperuser` is out too (its password
+# would end up in the invocation payload and logs); `create_admin` generates the password
+# and returns it in the output only, which is never logged.
+ALLOWED_COMMANDS = frozenset(
+    {"migrate", "showmigrations", "check", "collectstatic", "create_admin"}
+)
 # Commands that would otherwise stop at a prompt no one can answer.
 NON_INTERACTIVE = frozenset({"migrate", "collectstatic"})
 # Options that would load other settings or code than the deployed ones.

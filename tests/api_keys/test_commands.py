@@ -128,3 +128,36 @@ def test_create_user_refuses_an_invalid_username(make_plan) -> None:
 
     with pytest.raises(CommandError, match="Cannot create user"):
         run("--user", "bad name!", "--plan", "Gold", "--create-user")
+
+
+def test_create_admin_makes_a_superuser_with_a_generated_password() -> None:
+    from django.contrib.auth.models import User
+
+    out = io.StringIO()
+    call_command("create_admin", "--username", "root", "--email", "r@example.com", stdout=out)
+
+    password = out.getvalue().rsplit(": ", 1)[1].strip()
+    user = User.objects.get(username="root")
+    assert (user.is_staff, user.is_superuser, user.email) == (True, True, "r@example.com")
+    assert len(password) >= 20
+    assert user.check_password(password)
+
+
+def test_create_admin_reset_password_replaces_the_old_one(user: Any) -> None:
+    user.set_password("old-password-123")
+    user.save()
+    out = io.StringIO()
+
+    call_command("create_admin", "--username", "alice", "--reset-password", stdout=out)
+
+    user.refresh_from_db()
+    assert not user.check_password("old-password-123")
+    assert user.check_password(out.getvalue().rsplit(": ", 1)[1].strip())
+    assert user.is_staff
+
+
+def test_create_admin_refuses_an_existing_user_and_a_bad_name(user: Any) -> None:
+    with pytest.raises(CommandError, match="--reset-password"):
+        call_command("create_admin", "--username", "alice")
+    with pytest.raises(CommandError):
+        call_command("create_admin", "--username", "bad name!")

@@ -110,7 +110,7 @@ def test_commands_outside_the_allow_list_are_refused(
 
     assert (result["exit_code"], result["ok"]) == (2, False)
     assert (
-        "is not allowed; allowed: check, collectstatic, migrate, showmigrations."
+        "is not allowed; allowed: check, collectstatic, create_admin, migrate, showmigrations."
         in result["output"]
     )
     assert [line["level"] for line in json_log] == ["WARNING"]
@@ -198,3 +198,21 @@ def test_long_output_is_truncated(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert result["output"].endswith("[output truncated]\n")
     assert len(result["output"]) < 50
+
+
+def test_create_admin_returns_a_one_time_password_that_is_never_logged(
+    json_log: list[dict[str, Any]],
+) -> None:
+    from django.contrib.auth.models import User
+
+    result = manage({"command": "create_admin", "args": ["--username", "ops"]}, None)
+
+    assert result["ok"] is True, result["output"]
+    password = result["output"].rsplit(": ", 1)[1].strip()
+    user = User.objects.get(username="ops")
+    assert (user.is_staff, user.is_superuser) == (True, True)
+    assert user.check_password(password)
+    assert password not in str(json_log)
+    again = manage({"command": "create_admin", "args": ["--username", "ops"]}, None)
+    assert again["ok"] is False
+    assert "--reset-password" in again["output"]
