@@ -154,7 +154,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--per-round", type=int, default=250)
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions")
+    parser.add_argument("--child", nargs=2, metavar=("CONFIG", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return run_child(args.child[0], int(args.child[1]))
 
     if hasattr(os, "sched_setaffinity"):
         # One CPU, as the Lambda benchmark does: no migrations between cores mid-request.
