@@ -43,7 +43,12 @@ class Resolver:
     """Evaluates Ref, Fn::Sub, Fn::If, Fn::Join, Fn::Split, Fn::Select and conditions
     against parameter values; anything it cannot know (a GetAtt) stays unresolved."""
 
-    def __init__(self, template: Mapping[str, Any], parameters: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, str],
+        pseudo: Mapping[str, str] | None = None,
+    ) -> None:
         self.template = template
         self.values: dict[str, Any] = {
             "AWS::Region": "local",
@@ -51,6 +56,7 @@ class Resolver:
             "AWS::StackName": "local",
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
+            **(pseudo or {}),
         }
         for name, spec in (template.get("Parameters") or {}).items():
             value = parameters.get(name, spec.get("Default"))
@@ -78,14 +84,25 @@ class Resolver:
     def _ref(self, name: str) -> Any:
         if name == "AWS::NoValue":
             return NO_VALUE
-        return self.values.get(name, {"Ref": name})
+        return self.values[name] if name in self.values else self.unknown_ref(name)
+
+    def unknown_ref(self, name: str) -> Any:
+        """A Ref to a resource: only a deployment knows it, so it stays a Ref."""
+        return {"Ref": name}
+
+    def _fn_getatt(self, arg: Any) -> Any:
+        return {"Fn::GetAtt": arg}
+
+    def sub_value(self, name: str) -> Any:
+        """What `${name}` in a Fn::Sub becomes; None leaves it as written."""
+        return self.values.get(name)
 
     def _fn_sub(self, arg: Any) -> Any:
         text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
 
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1)
-            value = extra.get(name, self.values.get(name))
+            value = extra[name] if name in extra else self.sub_value(name)
             return str(value) if isinstance(value, (str, int, float)) else match.group(0)
 
         return re.sub(r"\$\{([^}!]+)\}", substitute, text)
