@@ -64,17 +64,34 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def environment(workdir: Path) -> dict[str, str]:
+def environment(workdir: Path, database_url: str | None) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.local",
         "DJANGO_DEBUG": "false",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
     }
+
+
+def create_postgres_database(url: str) -> str:
+    import psycopg
+
+    name = f"bench_gateway_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_postgres_database(url: str, database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def start_servers(env: dict[str, str], ports: dict[str, int]) -> list[subprocess.Popen[bytes]]:
@@ -181,10 +198,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=150, help="per client per round")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="serve from PostgreSQL (e.g. postgres://postgres@127.0.0.1:5432/postgres): a "
+        "throwaway database is created there; SQLite makes the 8 clients queue for its one "
+        "write lock (each request meters its key)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
-    env = environment(workdir)
+    database_url = create_postgres_database(args.postgres) if args.postgres else None
+    env = environment(workdir, database_url)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
     seeded = subprocess.run(  # noqa: S603
@@ -221,6 +246,8 @@ def main() -> int:
         for server in servers:
             server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
+        if database_url:
+            drop_postgres_database(args.postgres, database_url)
 
     report(targets, args)
     gateway, gunicorn = targets[0], targets[2]
@@ -233,8 +260,9 @@ def main() -> int:
 
 
 def report(targets: list[Target], args: argparse.Namespace) -> None:
+    database = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"GET /v1/pets/{{id}}, {args.clients} concurrent clients, keep-alive, "
+        f"GET /v1/pets/{{id}} on {database}, {args.clients} concurrent clients, keep-alive, "
         f"{args.rounds} interleaved rounds x {args.clients * args.requests} requests"
     )
     print(
