@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -119,6 +120,11 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     else:
         body = error_body(_detail_message(api_exc.detail, api_exc.status_code))
     set_rollback()
+    if (request := context.get("request")) is not None:
+        # Errors are JSON whatever the client accepts (a browser asks for text/html):
+        # DRF renders with the renderer negotiated for the request, so replace it.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
     return Response(body, status=api_exc.status_code, headers=headers)
 
 

@@ -93,6 +93,8 @@ class JSONErrorMiddleware:
             message = message_for(response.status_code)
             response.content = json.dumps(error_body(message)).encode()
             response["Content-Type"] = "application/json"
+            if response.has_header("Content-Length"):  # set by CommonMiddleware for the HTML
+                response["Content-Length"] = str(len(response.content))
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

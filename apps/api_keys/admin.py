@@ -65,6 +65,13 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[APIKey]:
         return super().get_queryset(request).select_related("owner", "plan", "meter")
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # A changelist URL filter on the hash (?hashed_key__startswith=...) would let a
+        # staff user recover it one character at a time.
+        if lookup.split("__")[0] == "hashed_key":
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_fields(self, request: HttpRequest, obj: APIKey | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("owner", "plan", "name", "expiry_date")
@@ -105,7 +112,9 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         self, request: HttpRequest, obj: APIKey, form: ModelForm[APIKey], change: bool
     ) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            # Only the fields the form changed: a full save would write back the `revoked`
+            # value loaded with the page, undoing a revocation made in the meantime.
+            obj.save(update_fields=form.changed_data)
             return
         # Kept on this request only and rendered by response_add: never in a message,
         # session or cookie, never in a log.

@@ -99,3 +99,23 @@ def test_json_error_body_is_valid_json_for_html_rewrites(debug: bool) -> None:
     response = Client().get("/nope/")
 
     assert json.loads(response.content) == {"message": "Not Found"}
+
+
+@pytest.mark.parametrize("path", ["/v1/pets", "/v1/pets/999999"])
+def test_errors_are_json_even_for_a_browser(path: str, api: APIClient) -> None:
+    anonymous = Client().get(path, HTTP_ACCEPT="text/html")
+    keyed = api.get("/v1/pets/999999", HTTP_ACCEPT="text/html,application/xhtml+xml")
+
+    assert anonymous.status_code == 403
+    assert anonymous["Content-Type"] == "application/json"
+    assert anonymous.json() == {"message": "Forbidden"}
+    assert keyed.status_code == 404
+    assert keyed.json() == {"message": "Not Found"}
+
+
+def test_rewritten_html_errors_have_a_matching_content_length(debug: bool) -> None:
+    response = Client().get("/v1/nothing-here")
+
+    assert response.json() == {"message": "Not Found"}
+    if response.has_header("Content-Length"):
+        assert int(response["Content-Length"]) == len(response.content)
