@@ -34,6 +34,17 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
+def _header(description: str, kind: str = "string") -> dict[str, Any]:
+    return {"description": description, "schema": {"type": kind}}
+
+
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": _header("The key's quota for the period, or `unlimited`."),
+    "X-RateLimit-Remaining": _header("Requests left in the period, or `unlimited`."),
+    "X-RateLimit-Reset": _header("Seconds until the quota period resets."),
+}
+
+
 class AutoSchema(BaseAutoSchema):
     """Adds the error responses each operation can really return, all in the Error shape."""
 
@@ -58,7 +69,21 @@ class AutoSchema(BaseAutoSchema):
                     direction=direction,
                 ),
             )
+        self._add_headers(responses)
         return responses
+
+    def _add_headers(self, responses: dict[str, Any]) -> None:
+        """Document the headers the responses carry (none is required: a request refused
+        before its key was read has no X-RateLimit-* headers)."""
+        metered = bool(self.view.get_throttles())
+        for code, response in responses.items():
+            headers = dict(RATE_LIMIT_HEADERS) if metered else {}
+            if code == "429":
+                headers["Retry-After"] = _header("Seconds to wait before retrying.", "integer")
+            if code == "201":
+                headers["Location"] = _header("Absolute URL of the created resource.")
+            if headers:
+                response.setdefault("headers", {}).update(headers)
 
     def error_responses(self) -> dict[int, str]:
         """Status codes this operation can answer with, and why."""
@@ -75,6 +100,7 @@ class AutoSchema(BaseAutoSchema):
                 "Not Found (including objects owned by someone else, and pages past the end)."
             )
         if has_body:
+            codes[413] = "Request Too Long: the body is over the size limit."
             codes[415] = "Unsupported media type for the request body."
         if self.view.get_throttles():
             codes[429] = "Too Many Requests or Limit Exceeded; see Retry-After."

@@ -82,10 +82,14 @@ def install_dependencies(target: Path, arch: str) -> None:
         text=True,
         check=True,
     ).stdout.split()
-    platform = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}[arch]
+    machine = {"x86_64": "x86_64", "arm64": "aarch64"}[arch]
+    # The python3.12 runtime runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels
+    # fit, and some projects (Pillow 13) publish no manylinux2014 wheel any more, so with
+    # manylinux2014 alone pip would quietly pick an older release than the tested one.
+    platforms = [f"manylinux_2_28_{machine}", f"manylinux2014_{machine}"]
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--target", str(target), "--platform", platform, "--implementation", "cp",
+        "--target", str(target), *(f"--platform={p}" for p in platforms), "--implementation", "cp",
         "--python-version", "3.12", "--only-binary=:all:", "--no-compile",
         *requirements,
     ]  # fmt: skip

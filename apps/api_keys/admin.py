@@ -65,7 +65,7 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[APIKey]:
         return super().get_queryset(request).select_related("owner", "plan", "meter")
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # A changelist URL filter on the hash (?hashed_key__startswith=...) would let a
         # staff user recover it one character at a time.
         if lookup.split("__")[0] == "hashed_key":

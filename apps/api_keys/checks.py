@@ -15,6 +15,7 @@ from apps.api_keys import conf
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 # UPDATE ... RETURNING, used to admit a request in one statement.
 MIN_SQLITE = (3, 35, 0)
+SUPPORTED_VENDORS = frozenset({"sqlite", "postgresql"})
 
 
 @register()
@@ -33,7 +34,18 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         import_string(str(conf.get("CLOCK")))
     except ImportError as exc:
         errors.append(Error(f"API_KEYS['CLOCK'] cannot be imported: {exc}", id="api_keys.E002"))
-    uses_sqlite = any(c.vendor == "sqlite" for c in connections.all(initialized_only=False))
+    vendors = {c.vendor for c in connections.all(initialized_only=False)}
+    if vendors - SUPPORTED_VENDORS:
+        errors.append(
+            Error(
+                f"API key metering supports {', '.join(sorted(SUPPORTED_VENDORS))}, not "
+                f"{', '.join(sorted(vendors - SUPPORTED_VENDORS))}.",
+                hint="Its admission is one UPDATE ... RETURNING that reads the row's old "
+                "values in every SET clause; MySQL/MariaDB would assign left to right.",
+                id="api_keys.E004",
+            )
+        )
+    uses_sqlite = "sqlite" in vendors
     if uses_sqlite and sqlite3.sqlite_version_info < MIN_SQLITE:
         errors.append(
             Error(

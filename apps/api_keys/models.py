@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+from apps.api_keys import conf
 
 # How far `offset` may move a period's start, in days (see Period). 27 keeps a monthly
 # start day (offset + 1) inside February.
@@ -25,7 +26,9 @@ class Period(models.TextChoices):
     """Quota periods, as in API Gateway's QuotaSettings; boundaries are UTC midnights.
 
     `offset` moves the start: DAY has none; WEEK starts on weekday `offset` (0 = Sunday,
-    1 = Monday, ... 6 = Saturday); MONTH starts on day `offset + 1` of the month.
+    1 = Monday, ... 6 = Saturday); MONTH starts on day `offset + 1` of the month. That is
+    the older SDK meaning of `offset` ("the day that a time period starts"); AWS's current
+    reference describes it as requests subtracted from the first period's limit instead:
     https://docs.aws.amazon.com/apigateway/latest/api/API_QuotaSettings.html
     """
 
@@ -142,7 +145,8 @@ class APIKey(AbstractAPIKey):
         """`revoked`, `expired` or `active`."""
         if self.revoked:
             return "revoked"
-        if self.expiry_date is not None and self.expiry_date <= timezone.now():
+        # The injectable clock and the comparison authentication uses.
+        if self.expiry_date is not None and self.expiry_date <= conf.now():
             return "expired"
         return "active"
 

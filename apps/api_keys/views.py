@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
@@ -35,7 +36,12 @@ class UsageView(APIView):
     def get(self, request: Request) -> Response:
         key = cast(APIKey, request.auth)
         admission = getattr(request._request, ADMISSION_ATTR, None)
+        now = conf.now()
+        if admission is not None and admission.resets_at <= now:
+            # The period ended between the admission and this line: describe the period
+            # the admission counted this request in, not the next one.
+            now = admission.resets_at - datetime.timedelta(microseconds=1)
         document: dict[str, Any] = selectors.api_key_usage_document(
-            key=key, now=conf.now(), used=admission.used if admission else None
+            key=key, now=now, used=admission.used if admission else None
         )
         return Response(UsageSerializer(document).data)

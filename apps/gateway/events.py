@@ -170,6 +170,11 @@ class LambdaContext:
         return max(0, self.timeout_ms - int((time.monotonic() - self.started) * 1000))
 
 
+def payload_size(value: Any) -> int:
+    """Bytes of an invoke payload or result as JSON, the figure Lambda's 6 MB limit uses."""
+    return len(json.dumps(value, separators=(",", ":")).encode())
+
+
 def event_size(event: dict[str, Any]) -> int:
-    """Bytes of the invoke payload, the figure Lambda's 6 MB limit applies to."""
-    return len(json.dumps(event, separators=(",", ":")).encode())
+    """Bytes of the invoke payload."""
+    return payload_size(event)

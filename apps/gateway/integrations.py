@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import threading
 import traceback
 from dataclasses import asdict
 from multiprocessing.connection import Connection
@@ -34,23 +35,30 @@ def _run(handler: Any, event: dict[str, Any], context: LambdaContext) -> Any:
 
 
 class ThreadInvoker:
-    """Runs the handler in this process, off the event loop, several at a time."""
+    """Runs the handler in this process, off the event loop, at most `concurrency` at once.
+
+    Python cannot stop a thread: a call past its timeout gets its 503/500 answer but runs on
+    to its end (its writes still happen), and keeps its slot until then, so `concurrency`
+    bounds the handler threads alive, abandoned ones included. `--isolate` kills them.
+    """
 
     def __init__(self, handler_path: str, concurrency: int) -> None:
         self.handler = import_string(handler_path)
-        self.limiter = anyio.CapacityLimiter(concurrency)
+        # Held by the worker thread itself: anyio's limiter would free the slot when the
+        # caller gives up, while the thread still runs.
+        self.slots = threading.BoundedSemaphore(concurrency)
+        self.limiter = anyio.CapacityLimiter(max(concurrency * 4, 40))
+
+    def _call(self, event: dict[str, Any], context: LambdaContext) -> Any:
+        with self.slots:
+            return _run(self.handler, event, context)
 
     async def invoke(self, event: dict[str, Any], context: LambdaContext, timeout: float) -> Any:
         try:
             with anyio.fail_after(timeout):
-                # A timed-out thread cannot be killed; it is abandoned and finishes on its own.
+                # Waiting for a slot counts against the timeout, as a busy Lambda would.
                 return await anyio.to_thread.run_sync(
-                    _run,
-                    self.handler,
-                    event,
-                    context,
-                    limiter=self.limiter,
-                    abandon_on_cancel=True,
+                    self._call, event, context, limiter=self.limiter, abandon_on_cancel=True
                 )
         except TimeoutError:
             raise InvocationTimeoutError from None
@@ -93,7 +101,8 @@ class ProcessInvoker:
 
     async def invoke(self, event: dict[str, Any], context: LambdaContext, timeout: float) -> Any:
         async with self.slots:
-            worker = self.idle.pop() if self.idle else await anyio.to_thread.run_sync(self._start)
+            idle = self._idle_worker()
+            worker = idle if idle is not None else await anyio.to_thread.run_sync(self._start)
             process, conn = worker
             try:
                 with anyio.fail_after(timeout):
@@ -104,14 +113,26 @@ class ProcessInvoker:
             except TimeoutError:
                 process.kill()
                 conn.close()
+                await anyio.to_thread.run_sync(process.join, 5)  # reap it: no zombie
                 raise InvocationTimeoutError from None
             except (EOFError, OSError) as exc:
                 process.kill()
+                conn.close()
                 raise InvocationError(f"the worker process died: {exc}") from exc
             self.idle.append(worker)
         if kind == "error":
             raise InvocationError(payload)
         return payload
+
+    def _idle_worker(self) -> tuple[multiprocessing.process.BaseProcess, Connection] | None:
+        """An idle worker that is still alive; dead ones (killed, crashed) are dropped."""
+        while self.idle:
+            process, conn = self.idle.pop()
+            if process.is_alive():
+                return process, conn
+            conn.close()
+            process.join(timeout=0)
+        return None
 
     async def aclose(self) -> None:
         for process, conn in self.idle:

@@ -9,7 +9,14 @@ from typing import Any
 from urllib.parse import quote
 
 from apps.gateway import accesslog, cors
-from apps.gateway.events import LambdaContext, Request, build_event, event_size, join_headers
+from apps.gateway.events import (
+    LambdaContext,
+    Request,
+    build_event,
+    event_size,
+    join_headers,
+    payload_size,
+)
 from apps.gateway.integrations import InvocationError, InvocationTimeoutError
 from apps.gateway.results import (
     HttpResponse,
@@ -198,6 +205,9 @@ class GatewayApp:
         except InvocationError as exc:
             logger.error("Lambda handler failed: %s", exc)
             return gateway_error(500, "Internal Server Error", reason=str(exc).splitlines()[0])
+        if payload_size(result) > LAMBDA_MAX_EVENT_BYTES:
+            # Lambda refuses to return more than 6 MB; the gateway sees a function error.
+            return gateway_error(500, "Internal Server Error", reason="response over 6 MB")
         try:
             return from_lambda_result(result)
         except MalformedResultError as exc:

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
 
 from apps.pets.models import Pet
 
@@ -38,8 +40,13 @@ def pet_update(*, pet: Pet, data: dict[str, Any]) -> Pet:
     for field, value in data.items():
         setattr(pet, field, value)
     _validate(pet)
-    pet.version = F("version") + 1
-    pet.save(update_fields=[*data, "version", "updated_at"])
+    changed = Pet.objects.filter(pk=pet.pk).update(
+        **data, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not changed:
+        # Deleted by a concurrent request since the view loaded it: gone, a 404.
+        raise Http404("No such pet.")
+    # Our UPDATE holds the row until commit, so it is still there to read back.
     pet.refresh_from_db(fields=["version", "updated_at"])
     return pet
 

@@ -276,3 +276,41 @@ def test_the_admin_is_staff_only(path: str, user: Any) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_changelist_cannot_be_filtered_on_key_hashes(admin_client: Any, make_key) -> None:
+    key = make_key()
+
+    response = admin_client.get(
+        "/admin/api_keys/apikey/", {"hashed_key__startswith": key.hashed_key[:12]}
+    )
+
+    # Django refuses a disallowed lookup (DisallowedModelAdminLookup): no filtering at all.
+    assert response.status_code == 400
+    assert key.prefix not in response.content.decode()
+
+
+def test_editing_a_key_never_undoes_a_revocation_made_meanwhile(
+    admin_client: Any, make_key
+) -> None:
+    from django.db.models.signals import pre_save
+
+    from apps.api_keys.models import APIKey
+
+    key = make_key()
+
+    def revoke_meanwhile(sender: Any, instance: APIKey, **kwargs: Any) -> None:
+        # Another admin revokes between this request's load and its save.
+        APIKey.objects.filter(pk=instance.pk).update(revoked=True)
+
+    pre_save.connect(revoke_meanwhile, sender=APIKey, dispatch_uid="revoke-meanwhile")
+    try:
+        admin_client.post(
+            f"/admin/api_keys/apikey/{key.pk}/change/",
+            {"name": "renamed", "plan": key.plan.pk, "expiry_date_0": "", "expiry_date_1": ""},
+        )
+    finally:
+        pre_save.disconnect(dispatch_uid="revoke-meanwhile", sender=APIKey)
+
+    stored = APIKey.objects.get(pk=key.pk)
+    assert (stored.name, stored.revoked) == ("renamed", True)

@@ -38,3 +38,12 @@ def test_an_old_sqlite_fails(settings: Any, monkeypatch: pytest.MonkeyPatch) -> 
 
     expected = ["api_keys.E003"] if connection.vendor == "sqlite" else []
     assert ids(settings) == expected
+
+
+def test_an_unsupported_database_fails(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    class MySQL:
+        vendor = "mysql"
+
+    monkeypatch.setattr(checks.connections, "all", lambda initialized_only=False: [MySQL()])
+
+    assert ids(settings) == ["api_keys.E004"]

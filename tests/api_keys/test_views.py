@@ -141,3 +141,29 @@ def test_usage_response_schema(schema: dict[str, Any]) -> None:
     assert set(quota["required"]) == set(UsageSerializer().fields["quota"].fields)
     assert quota["properties"]["limit"]["nullable"] is True
     assert quota["properties"]["resets_at"]["format"] == "date-time"
+
+
+def test_usage_across_a_period_boundary_describes_the_period_it_counted_in(
+    make_key, key_client, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime
+
+    from apps.api_keys import throttling
+
+    key = make_key(limit=100, period="DAY")
+    midnight = datetime.datetime(2026, 1, 15, tzinfo=datetime.UTC)
+    clock.set(midnight - datetime.timedelta(milliseconds=1))
+    real_allow = throttling.UsagePlanThrottle.allow_request
+
+    def admit_then_cross_midnight(self: Any, request: Any, view: Any) -> bool:
+        allowed = real_allow(self, request, view)
+        clock.set(midnight + datetime.timedelta(milliseconds=1))  # the day ends mid-request
+        return allowed
+
+    monkeypatch.setattr(throttling.UsagePlanThrottle, "allow_request", admit_then_cross_midnight)
+
+    quota = key_client(key).get("/v1/usage").json()["quota"]
+
+    assert quota["used"] == 1
+    assert quota["resets_at"].startswith("2026-01-15T00:00:00")
+    assert quota["period_start"].startswith("2026-01-14T00:00:00")

@@ -58,3 +58,12 @@ def bad_status(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def unserialisable(event: dict[str, Any], context: Any) -> Any:
     return {"statusCode": 200, "body": object()}
+
+
+def huge(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {"statusCode": 200, "body": "x" * (7 * 1024 * 1024)}
+
+
+def nap(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    time.sleep(float(event.get("nap", 0)))
+    return {"statusCode": 200, "body": "awake"}

@@ -266,3 +266,30 @@ async def test_client_disconnect_mid_body_sends_nothing() -> None:
     await app(scope, receive, send)
 
     assert sent == []
+
+
+async def test_a_response_over_6_mb_is_500(make_client: Callable[..., httpx.AsyncClient]) -> None:
+    async with make_client("tests.gateway.handlers.huge") as client:
+        response = await client.get("/prod/v1/pets")
+
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+
+
+async def test_thread_slots_stay_taken_until_an_abandoned_call_ends() -> None:
+    import time
+
+    from apps.gateway.events import LambdaContext
+    from apps.gateway.integrations import InvocationTimeoutError
+
+    invoker = ThreadInvoker("tests.gateway.handlers.nap", 1)
+
+    def context() -> LambdaContext:
+        return LambdaContext(function_name="nap", timeout_ms=5000)
+
+    with pytest.raises(InvocationTimeoutError):
+        await invoker.invoke({"nap": 1.0}, context(), 0.2)  # abandoned, still sleeping
+    with pytest.raises(InvocationTimeoutError):
+        await invoker.invoke({"nap": 0}, context(), 0.3)  # no free slot while it sleeps
+    time.sleep(0.8)  # the abandoned call ends and frees its slot
+    assert (await invoker.invoke({"nap": 0}, context(), 1.0))["body"] == "awake"

@@ -42,7 +42,20 @@ def test_the_transform_script_writes_plain_cloudformation(tmp_path: Any) -> None
         n for n, r in document["Resources"].items() if r["Type"].startswith("AWS::Serverless::")
     ]
     code = document["Resources"]["ApiFunction"]["Properties"]["Code"]
-    assert code == {"S3Bucket": "placeholder-bucket", "S3Key": "lambda.zip"}
+    assert code == {"S3Bucket": "placeholder-bucket", "S3Key": "gatewayproject-lambda.zip"}
+
+
+def test_code_uri_is_the_zip_make_package_builds() -> None:
+    """`sam deploy` must upload what `make package` wrote, not a stale or missing file."""
+    import re
+
+    from tests.infra.cfn import load
+
+    makefile = (ROOT / "Makefile").read_text()
+    built = re.search(r"^LAMBDA_ZIP := (\S+)$", makefile, re.MULTILINE)
+    assert built is not None
+    code_uri = load(TEMPLATE.read_text())["Globals"]["Function"]["CodeUri"]
+    assert (TEMPLATE.parent / code_uri).resolve() == (ROOT / built.group(1)).resolve()
 
 
 def test_the_transform_script_reports_sam_errors(tmp_path: Any, template_text: str) -> None:

@@ -82,6 +82,28 @@ def test_bytecode_for_python_3_12_is_shipped_for_every_module(names: list[str]) 
     assert "gatewayproject/__pycache__/lambda_handler.cpython-312.pyc" in compiled
 
 
+def test_dependencies_are_the_versions_the_suite_tested(names: list[str]) -> None:
+    """The zip's wheels were resolved for another platform: the same releases, or the
+    deployed code (a decoder such as Pillow above all) is not the code these tests ran."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    shipped = {
+        tuple(name.split("/", 1)[0].removesuffix(".dist-info").rsplit("-", 1))
+        for name in names
+        if name.split("/", 1)[0].endswith(".dist-info")
+    }
+    mismatched = []
+    for distribution, shipped_version in shipped:
+        try:
+            tested = version(distribution)
+        except PackageNotFoundError:
+            continue  # only in the package (a platform-specific helper)
+        if tested != shipped_version:
+            mismatched.append(f"{distribution}: shipped {shipped_version}, tested {tested}")
+    assert mismatched == []
+    assert any(d.lower() == "pillow" for d, _ in shipped)
+
+
 def test_static_files_are_collected(names: list[str]) -> None:
     static = [n for n in names if n.startswith("staticfiles/")]
     assert "staticfiles/staticfiles.json" in static

@@ -69,10 +69,10 @@ def test_every_error_response_uses_the_error_shape(schema: dict[str, Any]) -> No
     [
         # API keys answer 403 (never 401), and every keyed operation can be a 429.
         ("/v1/pets", "get", {"200", "400", "403", "404", "429"}),
-        ("/v1/pets", "post", {"201", "400", "403", "415", "429"}),
+        ("/v1/pets", "post", {"201", "400", "403", "413", "415", "429"}),
         ("/v1/pets/{id}", "get", {"200", "403", "404", "429"}),
-        ("/v1/pets/{id}", "put", {"200", "400", "403", "404", "415", "429"}),
-        ("/v1/pets/{id}", "patch", {"200", "400", "403", "404", "415", "429"}),
+        ("/v1/pets/{id}", "put", {"200", "400", "403", "404", "413", "415", "429"}),
+        ("/v1/pets/{id}", "patch", {"200", "400", "403", "404", "413", "415", "429"}),
         ("/v1/pets/{id}", "delete", {"204", "403", "404", "429"}),
         ("/v1/usage", "get", {"200", "403", "429"}),
         ("/health", "get", {"200", "503"}),
@@ -171,3 +171,18 @@ def test_search_parameter_refuses_nul_in_the_schema(schema: dict[str, Any]) -> N
 
     assert pattern.search("rex")
     assert not pattern.search("r\x00x")
+
+
+def test_response_headers_are_documented(schema: dict[str, Any]) -> None:
+    create = schema["paths"]["/v1/pets"]["post"]["responses"]
+
+    assert set(create["201"]["headers"]) == {
+        "Location",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+    }
+    assert "Retry-After" in create["429"]["headers"]
+    assert "headers" not in schema["paths"]["/health"]["get"]["responses"]["200"]
+    for headers in (r.get("headers", {}) for r in create.values()):
+        assert all("required" not in header for header in headers.values())

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset-password",
             action="store_true",
-            help="The user exists: issue a new generated password instead of failing.",
+            help="The user exists: issue a new generated password and make it an active "
+            "staff superuser (admin recovery) instead of failing.",
         )
 
     @transaction.atomic
