@@ -29,6 +29,7 @@ from gatewayproject.lambda_wsgi import (
     WSGIApplication,
     build_environ,
     call_application,
+    path_is_decoded,
     raw_path,
     wsgi_path,
 )
@@ -172,7 +173,7 @@ class LambdaWSGIAdapter(Mangum):
         if "HTTP_HOST" not in environ and (domain := event["requestContext"].get("domainName")):
             environ["HTTP_HOST"] = str(domain)  # The host the client connected to.
         prefix = self._stage_prefix()
-        path = wsgi_path(raw_path(event))
+        path = wsgi_path(raw_path(event), decoded=path_is_decoded(event))
         environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix.split(
             event, environ.get("HTTP_HOST", ""), path
         )

@@ -29,7 +29,7 @@ _CONTENT_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": None}
 
 
 def raw_path(event: dict[str, Any]) -> str:
-    """The request path as the gateway sent it (percent-encoded), stage included if any."""
+    """The request path as the front door sent it, stage included if any."""
     if event.get("version") == "2.0":
         path = event["requestContext"]["http"]["path"]
     else:
@@ -39,9 +39,25 @@ def raw_path(event: dict[str, Any]) -> str:
     return path or "/"
 
 
-def wsgi_path(path: str) -> str:
-    """PATH_INFO per PEP 3333: percent-decoded bytes carried in a latin-1 string, so UTF-8
-    (and invalid UTF-8) round-trips exactly into Django's own decoding."""
+def path_is_decoded(event: dict[str, Any]) -> bool:
+    """HTTP APIs (payload 1.0 and 2.0) hand over the path already percent-decoded; REST
+    APIs, Function URLs and ALBs as the client sent it. Observed on live traffic, not
+    documented: aws/aws-lambda-dotnet#1901, middleapi/standard-server#93 (hotsock/voker#8).
+    Decoding an HTTP API path again would turn a literal "%41" into "A"."""
+    version = event.get("version")
+    if version == "1.0":
+        return True  # HTTP API payload 1.0; REST events carry no version
+    if version == "2.0":
+        domain = str((event.get("requestContext") or {}).get("domainName") or "")
+        return ".lambda-url." not in domain  # Function URLs use payload 2.0 too
+    return False
+
+
+def wsgi_path(path: str, *, decoded: bool = False) -> str:
+    """PATH_INFO per PEP 3333: decoded bytes carried in a latin-1 string, so UTF-8 (and
+    invalid UTF-8) round-trips exactly into Django's own decoding."""
+    if decoded:
+        return path.encode("utf-8", "surrogateescape").decode("latin-1")
     return unquote_to_bytes(path).decode("latin-1")
 
 

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 # Bodies API Gateway passes as text; everything else (form posts and multipart included)
 # arrives base64-encoded. Observed on real HTTP APIs; see the reference checklist, section 5.
@@ -33,6 +33,12 @@ class Request:
     protocol: str = "HTTP/1.1"
     request_id: str = field(default_factory=lambda: new_request_id())
     epoch_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+
+    @property
+    def path(self) -> str:
+        """The path decoded, as HTTP APIs put it in `rawPath` and route on it (observed on
+        live captures: aws/aws-lambda-dotnet#1901, middleapi/standard-server#93)."""
+        return unquote(self.raw_path)
 
 
 def new_request_id() -> str:
@@ -92,7 +98,7 @@ def build_event(
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
-        "rawPath": request.raw_path,
+        "rawPath": request.path,
         "rawQueryString": request.raw_query,
     }
     if cookies:
@@ -110,7 +116,7 @@ def build_event(
         "domainPrefix": host.split(".")[0],
         "http": {
             "method": request.method,
-            "path": request.raw_path,
+            "path": request.path,
             "protocol": request.protocol,
             "sourceIp": request.source_ip,
             "userAgent": headers.get("user-agent", ""),

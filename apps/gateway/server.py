@@ -107,7 +107,8 @@ class GatewayApp:
         headers = join_headers(request.headers)
         if _request_line_and_headers(request) > HTTP_API_MAX_REQUEST_LINE_AND_HEADERS:
             return Outcome(gateway_error(431, "Request Header Fields Too Large"))
-        path = self._strip_stage(request.raw_path)
+        # Routes match the decoded path, as API Gateway's do.
+        path = self._strip_stage(request.path)
         if path is None:
             return Outcome(gateway_error(404, "Not Found"))
         if self.spec.cors and cors.is_preflight(request.method, headers):
@@ -165,8 +166,10 @@ class GatewayApp:
             return gateway_error(
                 500, "Internal Server Error", reason="no --upstream for an HTTP_PROXY route"
             )
-        # The VPC link forwards the stage unless the template overwrites the path.
-        target = path if match.route.overwrite_path else request.raw_path
+        # The VPC link forwards the stage unless the template overwrites the path; an HTTP
+        # request line carries the path percent-encoded, as the client sent it.
+        stripped = self._strip_stage(request.raw_path) if match.route.overwrite_path else None
+        target = stripped or request.raw_path
         timeout = self.timeout_override or match.route.integration_timeout_ms / 1000
         try:
             return await self.upstream.forward(

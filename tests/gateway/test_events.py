@@ -73,13 +73,15 @@ def test_cookies_become_an_array_and_leave_the_headers() -> None:
     assert "cookie" not in event["headers"]
 
 
-def test_raw_path_and_query_are_untouched_and_query_parameters_comma_joined() -> None:
+def test_raw_path_is_decoded_the_query_untouched_and_parameters_comma_joined() -> None:
+    # HTTP APIs hand the function the path decoded and the query string as sent
+    # (live captures: aws/aws-lambda-dotnet#1901, middleapi/standard-server#93).
     request = make_request(raw_path="/prod/v1/pets/a%20b", raw_query="p=a&p=b&q=x%2Cy&empty=")
 
     event = event_for(request, stage="prod")
 
-    assert event["rawPath"] == "/prod/v1/pets/a%20b"
-    assert event["requestContext"]["http"]["path"] == "/prod/v1/pets/a%20b"
+    assert event["rawPath"] == "/prod/v1/pets/a b"
+    assert event["requestContext"]["http"]["path"] == "/prod/v1/pets/a b"
     assert event["rawQueryString"] == "p=a&p=b&q=x%2Cy&empty="
     assert event["queryStringParameters"] == {"p": "a,b", "q": "x,y", "empty": ""}
 

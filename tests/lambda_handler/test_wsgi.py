@@ -234,11 +234,22 @@ def test_the_api_key_prefix_is_logged_when_authentication_sets_one(
 
 
 def test_percent_encoded_paths_are_decoded_as_wsgi_requires(invoke: Invoke) -> None:
-    utf8 = body_json(invoke(events.http_api(path="/v1/echo/caf%C3%A9%20au%2Flait")))
-    invalid = body_json(invoke(events.http_api(path="/v1/echo/%FF")))
+    # Function URLs (like REST APIs and ALBs) deliver the path as the client sent it.
+    utf8 = body_json(invoke(events.function_url(path="/v1/echo/caf%C3%A9%20au%2Flait")))
+    invalid = body_json(invoke(events.function_url(path="/v1/echo/%FF")))
 
     assert utf8["path_info"] == "/v1/echo/café au/lait"
     assert invalid["path_info"] == "/v1/echo/%FF"  # Django re-quotes bytes that are not UTF-8
+
+
+def test_http_api_paths_arrive_decoded_and_are_not_decoded_twice(invoke: Invoke) -> None:
+    # A client's "/v1/echo/100%2541" reaches the function as "/v1/echo/100%41"; decoding
+    # that again would make it "/v1/echo/100A".
+    literal = body_json(invoke(events.http_api(path="/v1/echo/100%41")))
+    unicode = body_json(invoke(events.http_api(path="/v1/echo/café au lait")))
+
+    assert literal["path_info"] == "/v1/echo/100%41"
+    assert unicode["path_info"] == "/v1/echo/café au lait"
 
 
 def test_non_ascii_header_values_arrive_intact(invoke: Invoke) -> None:
