@@ -241,3 +241,49 @@ def test_the_banner_prints_the_urls_and_how_to_get_a_key() -> None:
     assert f"Docs:   {url}/prod/v1/docs" in output
     assert f"Admin:  {url}/prod/admin/" in output
     assert "create_api_key --user me --create-user" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["[::1]:3000"], "IPv6 addresses are not supported"),
+        (["127.0.0.1:99999"], "is not ADDR:PORT"),
+        (["--parameter", "oops"], "--parameter needs KEY=VALUE"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(args: list[str], message: str) -> None:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "rungateway", *args, "--template", str(TEMPLATE)],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_payload_format_1_routes_are_refused(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        TEMPLATE.read_text().replace(
+            "            Path: /{proxy+}\n",
+            "            Path: /{proxy+}\n            PayloadFormatVersion: '1.0'\n",
+        )
+    )
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "rungateway", "--template", str(template)],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "payload format 1.0" in result.stderr

@@ -112,7 +112,7 @@ class Command(BaseCommand):
     def _spec(self, options: dict[str, Any]) -> ApiSpec:
         parameters = dict(_key_value(item) for item in options["parameter"])
         try:
-            return load_spec(
+            spec = load_spec(
                 Path(options["template"]),
                 stage=options["stage"],
                 api=options["api"],
@@ -121,6 +121,14 @@ class Command(BaseCommand):
             )
         except TemplateError as exc:
             raise CommandError(str(exc)) from exc
+        old_format = [
+            r.key for r in spec.routes if r.integration == "lambda" and r.payload_format != "2.0"
+        ]
+        if old_format:
+            raise CommandError(
+                f"routes {old_format} use payload format 1.0; rungateway builds 2.0 events only"
+            )
+        return spec
 
     def _app(self, spec: ApiSpec, options: dict[str, Any]) -> Any:
         from apps.gateway.integrations import ProcessInvoker, ThreadInvoker
@@ -201,6 +209,9 @@ def _addrport(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise CommandError(f"{value!r} is not ADDR:PORT or PORT")
+    if ":" in host:
+        # Mangum reads "host:port" from the Host header by splitting on ":".
+        raise CommandError("IPv6 addresses are not supported; use 127.0.0.1 or a host name.")
     return (host or DEFAULT_ADDR).strip("[]"), int(port)
 
 
