@@ -71,8 +71,11 @@ fuzz: install  ## schemathesis against the running app's /v1/openapi.json
 package: install  ## Build the Lambda deployment zip reproducibly (build/lambda/)
 	$(BIN)/python scripts/package.py
 
-test-package: package  ## Build the Lambda zip and test the artifact itself
-	LAMBDA_PACKAGE=$(LAMBDA_ZIP) $(BIN)/pytest tests/lambda_handler/test_package.py
+test-package: install  ## Build the Lambda zip and test the artifact (skipped without a Python 3.12, unless CI is set)
+	@$(BIN)/python scripts/package.py --probe; status=$$?; \
+	if [ $$status -eq 0 ]; then $(MAKE) --no-print-directory package && \
+		LAMBDA_PACKAGE=$(LAMBDA_ZIP) $(BIN)/pytest tests/lambda_handler/test_package.py; \
+	elif [ $$status -ne 1 ]; then exit $$status; fi
 
 $(BENCH_STAMP): pyproject.toml scripts/requirements.py
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
