@@ -3,8 +3,9 @@
     python scripts/package.py [--output build/lambda] [--arch x86_64|arm64] [--python PY312]
 
 1. The runtime dependencies from pyproject.toml (scripts/requirements.py), as wheels built
-   for Lambda's platform: `pip install --platform manylinux2014_<arch> --implementation cp
-   --python-version 3.12 --only-binary=:all: --target ...` (no Docker needed).
+   for Lambda's platform: `pip install --platform manylinux_2_28_<arch> --platform
+   manylinux2014_<arch> --implementation cp --python-version 3.12 --only-binary=:all:
+   --target ...` (no Docker needed), leaving out the AWS SDK the runtime provides.
 2. The app (gatewayproject/, apps/), without tests, benchmarks, scripts, docs or .env.
 3. Static files collected into staticfiles/ (WhiteNoise serves them from the function),
    by a Python 3.12 running the package itself with production settings and dummy secrets.
