@@ -6,8 +6,17 @@ import Pillow: only processing a photo does.
 
 from __future__ import annotations
 
-# Pillow format name -> the content type we record and serve.
-CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# Pillow format name -> the content type we record and serve. Pillow opens a JPEG carrying
+# several pictures (phones' and cameras' depth or preview frames) as "MPO"; it is a JPEG
+# whose first frame is the photo, and every JPEG decoder reads it so.
+CONTENT_TYPES = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+}
+# Formats Pillow can decode at a reduced scale with draft() (DCT scaling).
+DRAFTABLE = frozenset({"JPEG", "MPO"})
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 

@@ -14,7 +14,7 @@ from typing import IO
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from apps.photos.formats import CONTENT_TYPES, ImageRejectedError
+from apps.photos.formats import CONTENT_TYPES, DRAFTABLE, ImageRejectedError
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +109,11 @@ def _decode(image: Image.Image, target: tuple[int, int], orientation: int) -> Im
     `target` is in display orientation; the decoder works in stored orientation.
     """
     stored_target = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
-    if image.format == "JPEG":
+    if image.format in DRAFTABLE:
         # JPEG can be decoded at 1/2, 1/4 or 1/8 scale (DCT scaling): draft() picks the
         # smallest scale that still covers the target, so a 12 MP photo never exists in full.
         image.draft(None, stored_target)
-    image.seek(0)  # Only the first frame of an animated PNG or WebP is used.
+    image.seek(0)  # Only the first frame of an animated PNG or WebP, or of an MPO, is used.
     image.load()
     frame = _resize(_to_srgb(_flatten(image), image.info.get("icc_profile")), stored_target)
     if orientation != 1:

@@ -86,6 +86,13 @@ def animated(fmt: str = "PNG", frames: int = 3) -> bytes:
     return encode(images[0], fmt, save_all=True, append_images=images[1:], duration=100, loop=0)
 
 
+def mpo(size: tuple[int, int] = (640, 480)) -> bytes:
+    """A multi-picture JPEG as phones and 3D cameras write it: the photo (red), then a
+    second picture (blue). Pillow opens it as format "MPO"."""
+    frames = [Image.new("RGB", size, RED), Image.new("RGB", size, BLUE)]
+    return encode(frames[0], "MPO", save_all=True, append_images=frames[1:])
+
+
 def truncated_jpeg() -> bytes:
     data = encode(Image.effect_noise((400, 300), 50).convert("RGB"), "JPEG")
     return data[: len(data) // 2]

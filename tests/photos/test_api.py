@@ -92,6 +92,22 @@ def test_raw_body_upload(api: APIClient, data: bytes, content_type: str, sniffed
     )
 
 
+@pytest.mark.parametrize("raw", [False, True], ids=["multipart", "raw"])
+def test_mpo_from_a_phone_is_accepted_as_jpeg(api: APIClient, media_root: Path, raw: bool) -> None:
+    data = images.mpo((800, 600))
+
+    response = upload_raw(api, data, "image/jpeg") if raw else upload(api, data, "phone.jpg")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["status"], body["content_type"]) == ("ready", "image/jpeg")
+    assert (body["width"], body["height"], body["size"]) == (800, 600, len(data))
+    photo = Photo.objects.get()
+    assert photo.original.name.endswith(".jpg")
+    assert (media_root / photo.original.name).read_bytes() == data  # Both pictures kept.
+    assert images.decode((media_root / photo.display.name).read_bytes()).format == "JPEG"
+
+
 def test_raw_body_with_pet_in_the_query(api: APIClient, pet: Any) -> None:
     response = upload_raw(api, images.jpeg(), "image/jpeg", f"?pet={pet.pk}")
 

@@ -120,6 +120,37 @@ def test_jpeg_is_decoded_at_reduced_scale_through_draft(monkeypatch: pytest.Monk
     assert calls == [((1280, 960), (2000, 1500))]
 
 
+def test_mpo_is_a_jpeg_drawn_from_its_first_picture(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = images.mpo((4000, 3000))
+    opened = Image.open(io.BytesIO(data))
+    assert (opened.format, getattr(opened, "n_frames", 1)) == ("MPO", 2)
+    calls: list[Any] = []
+    original_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self: Any, mode: Any, size: Any) -> Any:
+        calls.append(size)
+        return original_draft(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+
+    result = render(data)
+
+    assert (result.content_type, result.width, result.height) == ("image/jpeg", 4000, 3000)
+    assert calls == [(1280, 960)]  # Decoded at reduced scale like any JPEG.
+    display = images.decode(result.derived[1280])
+    assert display.format == "JPEG"
+    red = display.getpixel((10, 10))
+    assert isinstance(red, tuple)
+    assert red[0] > 240
+    assert red[2] < 20  # The first picture, not the second (blue) one.
+
+
+def test_truncated_mpo_is_rejected() -> None:
+    data = images.mpo()
+
+    assert reject_reason(data[: len(data) // 3]).startswith("The image is damaged")
+
+
 def test_every_derived_image_is_stripped_of_metadata() -> None:
     result = render(images.with_metadata())
 

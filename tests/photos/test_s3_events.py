@@ -70,6 +70,21 @@ def test_created_object_is_processed(api: APIClient, s3: Bucket, commit: Callabl
     assert (photo.status, photo.width, photo.height) == (PhotoStatus.READY, 900, 600)
 
 
+def test_mpo_upload_is_processed_as_jpeg(
+    api: APIClient, s3: Bucket, commit: Callable[[], Any]
+) -> None:
+    photo, key = pending_with_upload(s3, api, images.mpo((900, 600)))
+
+    with commit():
+        result = handle_s3_event(s3_event(key), None)
+
+    assert result["records"][0]["outcome"] == "ready"
+    photo.refresh_from_db()
+    assert (photo.status, photo.content_type, photo.width) == (PhotoStatus.READY, "image/jpeg", 900)
+    assert photo.original.name.endswith(".jpg")
+    assert s3.keys() == set(photo.stored_names())
+
+
 def test_replayed_event_does_nothing_the_second_time(
     api: APIClient, s3: Bucket, commit: Callable[[], Any]
 ) -> None:

@@ -100,6 +100,17 @@ def test_png_declared_as_jpeg_is_recorded_as_png(api: APIClient) -> None:
     assert photo.original.name.endswith("original.png")
 
 
+def test_mpo_goes_through_the_presigned_flow_as_jpeg(api: APIClient) -> None:
+    data = images.mpo()
+    upload = start(api, data).json()["upload"]
+
+    assert post_form(upload, data).status_code == 204
+
+    photo = Photo.objects.get()
+    assert (photo.status, photo.content_type) == (PhotoStatus.READY, "image/jpeg")
+    assert (photo.width, photo.height) == (640, 480)
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
