@@ -15,6 +15,8 @@ CONTENT_TYPES = {
     "PNG": "image/png",
     "WEBP": "image/webp",
 }
+# What Image.open may try: MPO has no opener of its own (the JPEG one returns it).
+OPEN_FORMATS = ("JPEG", "PNG", "WEBP")
 # Formats Pillow can decode at a reduced scale with draft() (DCT scaling).
 DRAFTABLE = frozenset({"JPEG", "MPO"})
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}

@@ -14,7 +14,7 @@ from typing import IO
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from apps.photos.formats import CONTENT_TYPES, DRAFTABLE, ImageRejectedError
+from apps.photos.formats import CONTENT_TYPES, DRAFTABLE, OPEN_FORMATS, ImageRejectedError
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def open_image(fp: IO[bytes], *, max_pixels: int) -> Image.Image:
             # The filter is process-wide while this runs; another thread seeing it can only
             # have a bomb refused a step earlier, and our own pixel check below decides anyway.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(fp, formats=list(CONTENT_TYPES))
+            image = Image.open(fp, formats=list(OPEN_FORMATS))
     except _BOMB:
         raise ImageRejectedError(too_many_pixels(max_pixels)) from None
     except UnidentifiedImageError:

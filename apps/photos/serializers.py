@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import PurePosixPath
 from typing import Any
@@ -25,6 +26,7 @@ from apps.photos.models import (
 from gatewayproject.fields import StrictCharField
 
 CONTENT_TYPES = tuple(EXTENSIONS)
+_DIGITS = re.compile(r"[0-9]+")
 UPLOAD_METHODS = ("POST",)
 
 
@@ -61,12 +63,25 @@ class OwnPetField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
         request: Request = self.context["request"]
         return selectors.pet_choices(owner=request.user)
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        # RelatedField turns "" into None (no pet); an empty `pet=` is a mistake, not a choice.
+        if data == "":
+            self.fail("incorrect_type", data_type="empty str")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> Pet:
         if self.strict and (isinstance(data, bool) or not isinstance(data, int)):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if not self.strict and isinstance(data, str) and not data.isdigit():
-            self.fail("incorrect_type", data_type="str")
-        if int(data) > MAX_ID:  # Would overflow the database's integer: no such pet.
+        if isinstance(data, str):
+            # ASCII digits only: str.isdigit() also passes superscripts
+            # (int() raises) and other scripts' digits (int() reads Arabic-Indic one as 1).
+            # At most 19 digits, so int() never meets its digit limit; more is past bigint.
+            if not _DIGITS.fullmatch(data):
+                self.fail("incorrect_type", data_type="str")
+            if len(data) > len(str(MAX_ID)):
+                self.fail("does_not_exist", pk_value=data[:20] + "...")
+        if not isinstance(data, int | str) or int(data) > MAX_ID:
+            # Would overflow the database's integer: no such pet.
             self.fail("does_not_exist", pk_value=data)
         pet: Pet = super().to_internal_value(data)
         return pet

@@ -64,6 +64,17 @@ TOO_LARGE = OpenApiResponse(
 )
 
 
+UPLOAD_FIELDS = ("file", "pet", "caption")
+
+
+def _repeated(data: Any, names: tuple[str, ...]) -> dict[str, list[str]]:
+    """Errors for each of `names` sent more than once in a QueryDict."""
+    getlist = getattr(data, "getlist", None)
+    if getlist is None:
+        return {}
+    return {name: ["Send this field once."] for name in names if len(getlist(name)) > 1}
+
+
 class PhotoViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -120,11 +131,17 @@ class PhotoViewSet(
         responses={201: PhotoSerializer, 413: TOO_LARGE},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = self._body(request)
+        # Checked before anything else: a serializer would silently take the last value.
+        repeated = _repeated(request.query_params, ("pet", "caption"))
+        repeated |= _repeated(request.data, UPLOAD_FIELDS) if not self._is_raw(request) else {}
+        if repeated:
+            raise ValidationError(repeated)
         query = PhotoUploadQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)  # Checked even when form fields override it.
         params = request.query_params
         raw_query = {key: params[key] for key in ("pet", "caption") if key in params}
-        data = {**raw_query, **self._body(request)}
+        data = {**raw_query, **body}
         upload = PhotoUploadSerializer(data=data, context={"request": request})
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]

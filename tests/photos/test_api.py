@@ -7,11 +7,14 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
 from apps.photos.models import Photo, PhotoStatus
+from tests.factories import PetFactory
 from tests.photos import images
 from tests.photos.factories import ReadyPhotoFactory
 
@@ -22,6 +25,15 @@ def upload(client: APIClient, data: bytes, name: str = "cat.jpg", **fields: Any)
     file = io.BytesIO(data)
     file.name = name
     return client.post("/v1/photos", {"file": file, **fields}, format="multipart")
+
+
+MULTIPART = MULTIPART_CONTENT
+
+
+def named(data: bytes, name: str = "cat.jpg") -> io.BytesIO:
+    file = io.BytesIO(data)
+    file.name = name
+    return file
 
 
 def upload_raw(client: APIClient, data: bytes, content_type: str, query: str = "") -> Any:
@@ -379,3 +391,101 @@ def test_delete_removes_the_row_and_every_file(
 
 def test_status_values_are_documented_choices() -> None:
     assert set(PhotoStatus.values) == {"pending_upload", "processing", "ready", "failed"}
+
+
+# --- Odd form and query values: a 400 naming the field, never a 500 or a silent default -
+
+
+BAD_PET_TEXT = [
+    "abc",
+    "",
+    " ",
+    "-1",
+    "0",
+    "1.5",
+    "1e3",
+    "0x10",
+    "99999999999999999999999999",  # Beyond bigint.
+    "9" * 5000,  # Beyond Python's int() digit limit.
+    "\u00b2",  # Superscript two: str.isdigit() says yes, int() says no.
+    "\u0661",  # Arabic-Indic one: int() reads it as 1.
+    "1\x00",
+]
+
+
+@pytest.mark.parametrize("pet_id", BAD_PET_TEXT)
+def test_bad_pet_in_a_form_is_400(api: APIClient, pet: Any, pet_id: str) -> None:
+    response = upload(api, images.jpeg(), pet=pet_id)
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == {"pet"}
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize("pet_id", BAD_PET_TEXT)
+def test_bad_pet_in_the_query_is_400(api: APIClient, pet: Any, pet_id: str) -> None:
+    response = api.post(
+        "/v1/photos",
+        images.jpeg(),
+        content_type="image/jpeg",
+        QUERY_STRING=urlencode({"pet": pet_id}),
+    )
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == {"pet"}
+    assert not Photo.objects.exists()
+
+
+def test_a_repeated_pet_is_400_not_the_last_one(api: APIClient, user: Any, pet: Any) -> None:
+    other = PetFactory(owner=user)
+    query = upload_raw(api, images.jpeg(), "image/jpeg", f"?pet={pet.pk}&pet={other.pk}")
+    form = api.post(
+        "/v1/photos",
+        encode_multipart(BOUNDARY, {"file": named(images.jpeg()), "pet": [pet.pk, other.pk]}),
+        content_type=MULTIPART,
+    )
+
+    for response in (query, form):
+        assert response.status_code == 400, response.content
+        assert response.json()["errors"] == {"pet": ["Send this field once."]}
+    assert not Photo.objects.exists()
+
+
+def test_a_repeated_caption_or_file_is_400(api: APIClient) -> None:
+    query = upload_raw(api, images.jpeg(), "image/jpeg", "?caption=a&caption=b")
+    form = api.post(
+        "/v1/photos",
+        encode_multipart(BOUNDARY, {"file": named(images.jpeg()), "caption": ["a", "b"]}),
+        content_type=MULTIPART,
+    )
+    files = api.post(
+        "/v1/photos",
+        encode_multipart(BOUNDARY, {"file": [named(images.jpeg()), named(images.png())]}),
+        content_type=MULTIPART,
+    )
+
+    assert query.json()["errors"] == {"caption": ["Send this field once."]}
+    assert form.json()["errors"] == {"caption": ["Send this field once."]}
+    assert files.json()["errors"] == {"file": ["Send this field once."]}
+    assert {r.status_code for r in (query, form, files)} == {400}
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize("caption", ["c" * 501, "a\x00b"])
+def test_bad_caption_in_the_query_is_400(api: APIClient, caption: str) -> None:
+    response = api.post(
+        "/v1/photos",
+        images.jpeg(),
+        content_type="image/jpeg",
+        QUERY_STRING=urlencode({"caption": caption}),
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"caption"}
+
+
+def test_a_good_pet_in_the_query_and_an_empty_caption_work(api: APIClient, pet: Any) -> None:
+    response = upload_raw(api, images.jpeg(), "image/jpeg", f"?pet={pet.pk}&caption=")
+
+    assert response.status_code == 201
+    assert (response.json()["pet"], response.json()["caption"]) == (pet.pk, "")

@@ -283,6 +283,38 @@ def test_start_rejects_bad_input(api: APIClient, body: dict[str, Any], field: st
     assert not Photo.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "pet_id", ["", "abc", -1, 0, 1.5, True, 2**63, 10**30, [1], {"id": 1}, "\u0661"]
+)
+def test_start_rejects_bad_pet_values(api: APIClient, pet: Any, pet_id: Any) -> None:
+    body = {"filename": "a.jpg", "content_type": "image/jpeg", "size": 9, "pet": pet_id}
+
+    response = api.post("/v1/photos/uploads", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == {"pet"}
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize("caption", ["a\x00b", ["a"], 5, "c" * 501, {"x": "y"}])
+def test_start_rejects_bad_captions(api: APIClient, caption: Any) -> None:
+    body = {"filename": "a.jpg", "content_type": "image/jpeg", "size": 9, "caption": caption}
+
+    response = api.post("/v1/photos/uploads", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert set(response.json()["errors"]) == {"caption"}
+
+
+def test_start_with_a_null_pet_has_no_pet(api: APIClient) -> None:
+    body = {"filename": "a.jpg", "content_type": "image/jpeg", "size": 9, "pet": None}
+
+    response = api.post("/v1/photos/uploads", body, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["photo"]["pet"] is None
+
+
 def test_start_refuses_another_owners_pet(api: APIClient, other_pet: Any) -> None:
     response = start(api, images.jpeg(), pet=other_pet.pk)
 
