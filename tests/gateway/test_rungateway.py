@@ -72,6 +72,19 @@ def stop(process: subprocess.Popen[bytes]) -> str:
     return out.decode()
 
 
+def run_rungateway(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `manage.py rungateway` to completion (for arguments it must refuse)."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "rungateway", *args],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[str]:
     process, url = start("--handler", "tests.gateway.handlers.echo", "--timeout", "1")
@@ -219,15 +232,7 @@ def test_a_bad_template_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "template.yaml"
     bad.write_text("Resources: {}\n")
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "rungateway", "--template", str(bad)],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_rungateway("--template", str(bad))
 
     assert result.returncode != 0
     assert "expected one AWS::Serverless::HttpApi" in result.stderr
@@ -252,15 +257,7 @@ def test_the_banner_prints_the_urls_and_how_to_get_a_key() -> None:
     ],
 )
 def test_bad_arguments_are_clear_errors(args: list[str], message: str) -> None:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "rungateway", *args, "--template", str(TEMPLATE)],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_rungateway(*args, "--template", str(TEMPLATE))
 
     assert result.returncode != 0
     assert message in result.stderr
@@ -275,15 +272,7 @@ def test_payload_format_1_routes_are_refused(tmp_path: Path) -> None:
         )
     )
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "rungateway", "--template", str(template)],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_rungateway("--template", str(template))
 
     assert result.returncode != 0
     assert "payload format 1.0" in result.stderr

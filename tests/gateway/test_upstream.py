@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.gateway.test_rungateway import ROOT, free_port, start, stop
+from tests.gateway.test_rungateway import ROOT, free_port, run_rungateway, start, stop
 
 
 @pytest.fixture(scope="module")
@@ -102,22 +102,11 @@ def test_unreachable_upstream_is_503() -> None:
 
 
 def test_upstream_must_be_a_url() -> None:
-    result = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "manage.py",
-            "rungateway",
-            "--upstream",
-            "ftp://x",
-            "--template",
-            str(Path(__file__).parent / "fixtures" / "template.yaml"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_rungateway(
+        "--upstream",
+        "ftp://x",
+        "--template",
+        str(Path(__file__).parent / "fixtures" / "template.yaml"),
     )
 
     assert result.returncode != 0

@@ -15,6 +15,7 @@ import pytest
 
 from tests.infra.cfn import ROOT, Resolver, load
 from tests.project.extension_server import TOKEN, FakeExtension, serve
+from tests.subprocesses import run_python
 
 # Data the lead extends when settings change. Names the template may set although
 # production settings do not read them (yet), each with the reason:
@@ -163,15 +164,7 @@ def test_the_container_trusts_the_header_api_gateway_overwrites(
     )
     mapping = template["Resources"]["ContainerIntegration"]["Properties"]["RequestParameters"]
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(script, env=env, timeout=60)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["('HTTP_X_GATEWAY_FORWARDED_PROTO',", "'https')", "/prod"]

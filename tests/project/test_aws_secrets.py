@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import environ
 import pytest
@@ -16,8 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from gatewayproject import aws_secrets
 from tests.project.extension_server import TOKEN, FakeExtension, serve
+from tests.subprocesses import run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:django-key-AbCdEf"
 DB_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-credentials-GhIjKl"
 SECRET_KEY = secrets.token_urlsafe(50)
@@ -168,9 +165,8 @@ def test_a_database_secret_without_a_password_names_the_variable(
 def test_importing_the_module_does_not_import_boto3() -> None:
     script = "import sys, gatewayproject.aws_secrets; print('boto3' in sys.modules)"
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    result = run_python(script)
+    assert result.returncode == 0, result.stderr
 
     assert result.stdout.strip() == "False"
 
@@ -199,15 +195,7 @@ def test_production_settings_resolve_both_references_and_pass_check_deploy(
         f"print(s.SECRET_KEY == {SECRET_KEY!r}, d['USER'], d['PASSWORD'])"
     )
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=production_env(extension.port),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(script, env=production_env(extension.port), timeout=120)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-3:] == ["True", "app_user", "p4ss-w0rd!"]

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.db import OperationalError
 from django.test import Client
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.subprocesses import run_python
 
 
 @pytest.mark.django_db
@@ -62,14 +60,7 @@ def test_health_is_503_against_a_real_unreachable_database(tmp_path: Path) -> No
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "DJANGO_LOG_LEVEL": "CRITICAL",
     }
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python(script, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
 
     assert result.stdout.strip() == '503 {"message":"Service Unavailable"}'
