@@ -49,14 +49,25 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
 
     @admin.action(description="Reprocess the selected ready photos")
     def reprocess(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
-        outcomes = [services.photo_reprocess(photo=photo) for photo in queryset]
+        outcomes: list[Outcome] = []
+        for photo in queryset:
+            try:
+                outcomes.append(services.photo_reprocess(photo=photo))
+            except services.ReprocessRejectedError as exc:
+                outcomes.append(Outcome.REJECTED)
+                # The photo stays ready with the images it had; say why nothing changed.
+                self.message_user(
+                    request, f"Photo {photo.pk} kept as it was: {exc.reason}", messages.ERROR
+                )
         done = outcomes.count(Outcome.READY)
         self.message_user(request, f"Reprocessed {done} of {len(outcomes)} photos.")
-        if skipped := outcomes.count(Outcome.SKIPPED):
+        if skipped := outcomes.count(Outcome.SKIPPED) + outcomes.count(Outcome.GONE):
             self.message_user(
                 request,
                 f"{skipped} were not ready (only ready photos can be reprocessed).",
                 messages.WARNING,
             )
-        if failed := outcomes.count(Outcome.FAILED):
-            self.message_user(request, f"{failed} failed; see their reasons.", messages.ERROR)
+        if busy := outcomes.count(Outcome.BUSY):
+            self.message_user(
+                request, f"{busy} are being processed now; try again later.", messages.WARNING
+            )

@@ -22,8 +22,9 @@ DEFAULT_UPLOAD_PREFIX = "uploads/"
 PHOTOS_PREFIX = "photos/"
 THUMBNAIL_SIZE = 256
 DISPLAY_SIZE = 1280
-# Lambda's longest timeout; a photo stuck in `processing` longer than this was abandoned.
-PROCESSING_TIMEOUT = datetime.timedelta(minutes=15)
+# Lambda's longest timeout: a photo stuck in `processing` longer than this was abandoned
+# (its worker died), whichever function (timeout) processed it.
+DEFAULT_PROCESSING_TIMEOUT = 900
 
 
 class PhotoSettings:
@@ -50,6 +51,12 @@ class PhotoSettings:
     def URL_EXPIRES(self) -> int:  # noqa: N802
         """Seconds a presigned read URL stays valid (S3 storage)."""
         return int(getattr(settings, "PHOTOS_URL_EXPIRES", DEFAULT_URL_EXPIRES))
+
+    @property
+    def PROCESSING_TIMEOUT(self) -> datetime.timedelta:  # noqa: N802
+        """How long a claim lasts before another worker may take the photo over."""
+        seconds = getattr(settings, "PHOTOS_PROCESSING_TIMEOUT", DEFAULT_PROCESSING_TIMEOUT)
+        return datetime.timedelta(seconds=int(seconds))
 
     @property
     def UPLOAD_PREFIX(self) -> str:  # noqa: N802

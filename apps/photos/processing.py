@@ -16,10 +16,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from apps.photos import storage
-from apps.photos.conf import DISPLAY_SIZE, PROCESSING_TIMEOUT, THUMBNAIL_SIZE, photos
+from apps.photos.conf import DISPLAY_SIZE, THUMBNAIL_SIZE, photos
 from apps.photos.formats import EXTENSIONS, ImageRejectedError
 from apps.photos.models import REASON_MAX_LENGTH, Photo, PhotoStatus
 from apps.photos.storage import Original
@@ -37,23 +37,42 @@ class Outcome(enum.StrEnum):
 
     READY = "ready"
     FAILED = "failed"
-    SKIPPED = "skipped"  # Not claimable: already processed, being processed, or gone.
+    SKIPPED = "skipped"  # Not claimable: already settled (ready or failed), or not pending.
+    BUSY = "busy"  # Another worker is processing it now; try again later.
+    GONE = "gone"  # The photo does not exist (any more); whatever was stored was deleted.
+    REJECTED = "rejected"  # Reprocessing: the original no longer renders; the photo is kept.
 
 
-def claim(photo_id: uuid.UUID, *, statuses: Iterable[str], now: datetime.datetime) -> bool:
-    """Move the photo to `processing` if it is in one of `statuses`; True if this call won.
+def claim(photo_id: uuid.UUID, *, statuses: Iterable[str], now: datetime.datetime) -> Photo | None:
+    """Move the photo to `processing` if it is in one of `statuses`; the claimed row, or None.
 
     One conditional UPDATE, so a replayed S3 event or a second worker can never process a
-    photo twice. A photo left in `processing` longer than Lambda's longest run was
-    abandoned (the worker died) and may be claimed again.
+    photo twice. A photo left in `processing` longer than PHOTOS_PROCESSING_TIMEOUT was
+    abandoned (the worker died) and may be claimed again. The claim bumps `version`, which
+    fences every later write: a worker whose claim was taken over can no longer record.
     """
-    abandoned = Q(status=PhotoStatus.PROCESSING, updated_at__lt=now - PROCESSING_TIMEOUT)
+    abandoned = Q(status=PhotoStatus.PROCESSING, updated_at__lt=now - photos.PROCESSING_TIMEOUT)
     updated = (
         Photo.objects.filter(pk=photo_id)
         .filter(Q(status__in=list(statuses)) | abandoned)
         .update(status=PhotoStatus.PROCESSING, updated_at=now, version=F("version") + 1)
     )
-    return updated == 1
+    if not updated:
+        return None
+    return Photo.objects.filter(pk=photo_id).first()  # None if deleted since the UPDATE.
+
+
+def unclaimed(photo_id: uuid.UUID) -> Outcome:
+    """Why a claim failed: BUSY while another worker holds it, GONE, or SKIPPED."""
+    status = Photo.objects.filter(pk=photo_id).values_list("status", flat=True).first()
+    if status is None:
+        return Outcome.GONE
+    return Outcome.BUSY if status == PhotoStatus.PROCESSING else Outcome.SKIPPED
+
+
+def _ours(photo: Photo) -> QuerySet[Photo]:
+    """The claimed row, only while our claim holds (same version, still processing)."""
+    return Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING, version=photo.version)
 
 
 def read_stored(name: str) -> Original:
@@ -70,6 +89,7 @@ def read_stored(name: str) -> Original:
     if original is None:
         raise ImageRejectedError(too_large(max_bytes))
     if original.size == 0:
+        original.file.close()
         raise ImageRejectedError("The file is empty.")
     return original
 
@@ -96,14 +116,15 @@ def store_files(
 ) -> dict[str, str]:
     """Write the original (when given) and the derived images; names by field.
 
-    Derived names carry `tag` (the photo's version), so reprocessing writes new keys and
-    the old ones stay valid until the row points elsewhere.
+    Every name carries `tag` (the claim's version), so a retry, a reprocess or a worker
+    that took over an abandoned claim writes new keys: bytes a row points to are never
+    overwritten, and deleting one attempt's files never deletes another's.
     """
     names: dict[str, str] = {}
     if original is not None:
         extension = EXTENSIONS[rendition.content_type]
         original.file.seek(0)
-        key = storage.stored_key(photo_id, storage.ORIGINAL, extension)
+        key = storage.stored_key(photo_id, f"{storage.ORIGINAL}-{tag}", extension)
         names["original"] = storage.save(key, original.file, saved=saved)
     for field, limit in (("display", DISPLAY_SIZE), ("thumbnail", THUMBNAIL_SIZE)):
         key = storage.stored_key(photo_id, f"{field}-{tag}", "jpg")
@@ -135,24 +156,29 @@ def mark_ready(
     original: Original | None,
     rendition: Rendition,
     now: datetime.datetime,
-    obsolete: Iterable[str] = (),
 ) -> bool:
-    """Record the result if the photo is still ours to finish; False if it vanished meanwhile."""
+    """Record the result if our claim still holds; False if the photo vanished or was taken.
+
+    Every name the row had and no longer has (the upload key, older derived images) is
+    deleted after the commit.
+    """
     values = facts(names=names, original=original, rendition=rendition)
     values |= {"processed_at": now, "updated_at": now, "version": F("version") + 1}
+    kept = set(names.values()) | ({photo.original.name} if original is None else set())
+    obsolete = [name for name in photo.stored_names() if name not in kept]
     with transaction.atomic():
-        updated = Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(**values)
+        updated = _ours(photo).update(**values)
         if updated:
-            transaction.on_commit(partial(storage.delete_quietly, list(obsolete)))
+            transaction.on_commit(partial(storage.delete_quietly, obsolete))
     return updated == 1
 
 
-def mark_failed(photo: Photo, *, reason: str, now: datetime.datetime) -> None:
+def mark_failed(photo: Photo, *, reason: str, now: datetime.datetime) -> bool:
     """`failed` with a reason, and every stored byte of the photo deleted after the commit."""
     logger.info("Photo rejected", extra={"photoId": str(photo.pk), "reason": reason})
     doomed = [*photo.stored_names(), storage.upload_key(photo.pk)]
     with transaction.atomic():
-        Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(
+        updated = _ours(photo).update(
             status=PhotoStatus.FAILED,
             failure_reason=reason[:REASON_MAX_LENGTH],
             original="",
@@ -162,12 +188,14 @@ def mark_failed(photo: Photo, *, reason: str, now: datetime.datetime) -> None:
             updated_at=now,
             version=F("version") + 1,
         )
-        transaction.on_commit(partial(storage.delete_quietly, doomed))
+        if updated:
+            transaction.on_commit(partial(storage.delete_quietly, doomed))
+    return updated == 1
 
 
 def release(photo: Photo, *, status: str) -> None:
-    """Hand a claimed photo back after an unexpected error, so a retry can claim it again."""
-    Photo.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(status=status)
+    """Hand a claimed photo back (to `status`, with its files untouched), if still ours."""
+    _ours(photo).update(status=status)
 
 
 def finish(
@@ -176,20 +204,21 @@ def finish(
     original: Original | None,
     rendition: Rendition,
     now: datetime.datetime,
-    obsolete: Iterable[str] = (),
 ) -> bool:
-    """Store the files and record them; on any failure delete what was stored and re-raise."""
+    """Store the files and record them; on any failure delete what was stored and re-raise.
+
+    False when the photo was deleted (or taken over) meanwhile: what we stored belongs to
+    nobody and is deleted at once, so a deleted photo is never resurrected or left with files.
+    """
     saved: list[str] = []
     try:
         names = store_files(
             photo.pk, original=original, rendition=rendition, tag=photo.version, saved=saved
         )
-        done = mark_ready(
-            photo, names=names, original=original, rendition=rendition, now=now, obsolete=obsolete
-        )
+        done = mark_ready(photo, names=names, original=original, rendition=rendition, now=now)
     except BaseException:
         storage.delete_quietly(saved)
         raise
-    if not done:  # Deleted while we worked: what we stored belongs to nobody.
+    if not done:
         storage.delete_quietly(saved)
     return done

@@ -16,6 +16,7 @@ from django.db import close_old_connections, connections
 
 from apps.photos import services, storage
 from apps.photos.models import Photo
+from apps.photos.processing import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +29,27 @@ def handle_s3_event(event: dict[str, Any], context: object | None = None) -> dic
     """Process every record; return {"records": [{"key", "outcome", "reason"?}, ...]}."""
     _close_stale_connections()
     results: list[dict[str, str]] = []
-    failures = 0
+    failures = busy = 0
     try:
         for record in event.get("Records") or []:
             try:
-                results.append(_handle_record(record))
+                result = _handle_record(record)
             except Exception:
                 failures += 1
                 logger.exception("Processing an S3 record failed", extra={"record": _where(record)})
-                results.append({**_where(record), "outcome": "error"})
+                result = {**_where(record), "outcome": "error"}
+            busy += result["outcome"] == Outcome.BUSY
+            results.append(result)
     finally:
         _close_stale_connections()
-    if failures:
+    if failures or busy:
         # Lambda retries an asynchronous invocation that raised; records already done are
-        # skipped by the retry because their photos are no longer pending.
-        raise RecordError(f"{failures} of {len(results)} S3 records failed; see the log.")
+        # skipped by the retry because their photos are no longer pending, and a busy one
+        # is then done (skipped) or, if its worker died, claimed again once abandoned.
+        raise RecordError(
+            f"Of {len(results)} S3 records, {failures} failed and {busy} are being processed "
+            "by another worker; see the log."
+        )
     return {"records": results}
 
 
@@ -89,5 +96,9 @@ def _handle_record(record: Any) -> dict[str, str]:
         storage.delete_quietly([where["key"]])
         return {**where, "outcome": "deleted", "reason": "no such photo"}
     outcome = services.photo_process(photo_id=photo_id)
+    if outcome in (Outcome.SKIPPED, Outcome.GONE):
+        # The photo is settled or deleted and never reads its upload key again: this object
+        # came from a presigned form posted once more before it expired, an orphan.
+        storage.delete_quietly([where["key"]])
     logger.info("Processed an S3 upload", extra={**where, "outcome": str(outcome)})
     return {**where, "outcome": str(outcome)}

@@ -18,7 +18,8 @@ from apps.photos.conf import photos
 from apps.photos.formats import ImageRejectedError
 from apps.photos.models import Photo, PhotoStatus
 from apps.photos.processing import Outcome
-from apps.photos.uploads import LocalPolicy, PolicyError, PresignedUpload
+from apps.photos.storage import Original
+from apps.photos.uploads import PolicyError, PresignedUpload
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,21 @@ def photo_upload_direct(
     original = storage.read_original(file, max_bytes=photos.DIRECT_MAX_BYTES)
     if original is None:
         raise PhotoTooLargeError(photos.DIRECT_MAX_BYTES)
+    with original:
+        return _create_ready(
+            original, owner=owner, pet=pet, caption=caption, filename=filename, now=now
+        )
+
+
+def _create_ready(
+    original: Original,
+    *,
+    owner: User,
+    pet: Pet | None,
+    caption: str,
+    filename: str,
+    now: datetime.datetime,
+) -> Photo:
     if original.size == 0:
         raise ValidationError({"file": ["The file is empty."]})
     try:
@@ -121,11 +137,14 @@ def photo_upload_receive(
     file: IO[bytes],
     size: int,
     now: datetime.datetime | None = None,
-) -> Photo:
+) -> Outcome:
     """The local stand-in for S3 receiving a presigned POST, then the S3 event: store, process.
 
-    Raises PolicyError when the post breaks its signed policy (S3 answers 403), and
-    ValueError for a size outside the policy's range (S3's EntityTooSmall/TooLarge, 400).
+    Raises PolicyError when the post breaks its signed policy (S3 answers 403) or its photo
+    is no longer waiting for an upload, and ValueError for a size outside the policy's range
+    (S3's EntityTooSmall/TooLarge, 400). The photo is claimed before a byte is written, with
+    one conditional UPDATE, so of two posts of one form (in turn or at once) exactly one
+    stores and processes; the other never touches storage.
     """
     now = now or timezone.now()
     policy = uploads.verify_local(fields=fields, now=now)
@@ -133,77 +152,97 @@ def photo_upload_receive(
         raise ValueError("Your proposed upload is smaller than the minimum allowed size.")
     if size > policy.max_bytes:
         raise ValueError("Your proposed upload exceeds the maximum allowed size.")
-    photo = _pending(policy)
-    store = storage.storage()
-    store.delete(policy.key)  # A retried post replaces the earlier bytes, as on S3.
-    stored = store.save(policy.key, file)
-    if stored != policy.key:  # Only a storage that renames on save could do this.
-        storage.delete_quietly([stored])
-        raise RuntimeError(f"Storage saved {policy.key!r} as {stored!r}")
-    photo_process(photo_id=photo.pk, now=now)
-    photo.refresh_from_db()
-    return photo
-
-
-def _pending(policy: LocalPolicy) -> Photo:
-    photo = Photo.objects.filter(pk=policy.photo_id, status=PhotoStatus.PENDING_UPLOAD).first()
+    photo = processing.claim(policy.photo_id, statuses=[PhotoStatus.PENDING_UPLOAD], now=now)
     if photo is None:
         raise PolicyError("Invalid according to Policy: this upload was already used.")
-    return photo
+    if photo.original.name != policy.key:  # Signed under another PHOTOS_UPLOAD_PREFIX.
+        processing.release(photo, status=PhotoStatus.PENDING_UPLOAD)
+        raise PolicyError('Invalid according to Policy: Policy Condition failed: ["eq", "$key"]')
+    try:
+        _store_upload(policy.key, file)
+    except BaseException:
+        processing.release(photo, status=PhotoStatus.PENDING_UPLOAD)
+        raise
+    outcome, _reason = _run(photo, now=now)
+    return outcome
+
+
+def _store_upload(key: str, file: IO[bytes]) -> None:
+    store = storage.storage()
+    store.delete(key)  # Left by an attempt that failed after storing: replaced, as on S3.
+    stored = store.save(key, file)
+    if stored != key:  # Only a storage that renames on save could do this.
+        storage.delete_quietly([stored])
+        raise RuntimeError(f"Storage saved {key!r} as {stored!r}")
+
+
+class ReprocessRejectedError(ImageRejectedError):
+    """The stored original no longer renders; the photo was left `ready` as it was."""
 
 
 def photo_process(*, photo_id: uuid.UUID, now: datetime.datetime | None = None) -> Outcome:
     """Process an uploaded original: `ready`, or `failed` with its bytes deleted.
 
     Idempotent: only a `pending_upload` photo (or one abandoned mid-processing) is claimed,
-    so a replayed S3 event or a concurrent worker does nothing.
+    so a replayed S3 event does nothing (SKIPPED), and an event arriving while another
+    worker processes the photo is BUSY.
     """
     now = now or timezone.now()
-    if not processing.claim(photo_id, statuses=[PhotoStatus.PENDING_UPLOAD], now=now):
-        return Outcome.SKIPPED
-    photo = Photo.objects.get(pk=photo_id)
-    upload_name = photo.original.name
-    try:
-        original = processing.read_stored(upload_name)
-        rendition = processing.render(original)
-    except ImageRejectedError as exc:
-        processing.mark_failed(photo, reason=exc.reason, now=now)
-        return Outcome.FAILED
-    except BaseException:
-        processing.release(photo, status=PhotoStatus.PENDING_UPLOAD)
-        raise
-    try:
-        done = processing.finish(
-            photo, original=original, rendition=rendition, now=now, obsolete=[upload_name]
-        )
-    except BaseException:
-        processing.release(photo, status=PhotoStatus.PENDING_UPLOAD)
-        raise
-    return Outcome.READY if done else Outcome.SKIPPED
+    photo = processing.claim(photo_id, statuses=[PhotoStatus.PENDING_UPLOAD], now=now)
+    if photo is None:
+        return processing.unclaimed(photo_id)
+    outcome, _reason = _run(photo, now=now)
+    return outcome
 
 
 def photo_reprocess(*, photo: Photo, now: datetime.datetime | None = None) -> Outcome:
-    """Render a ready photo's derived images again from its stored original (admin action)."""
+    """Render a ready photo's derived images again from its stored original (admin action).
+
+    Raises ReprocessRejectedError when the original no longer renders (or is missing): the
+    photo stays `ready` with the derived images it had, which still work.
+    """
     now = now or timezone.now()
-    if not processing.claim(photo.pk, statuses=[PhotoStatus.READY], now=now):
-        return Outcome.SKIPPED
-    photo.refresh_from_db()
-    old = [photo.display.name, photo.thumbnail.name]
+    claimed = processing.claim(photo.pk, statuses=[PhotoStatus.READY], now=now)
+    if claimed is None:
+        return processing.unclaimed(photo.pk)
+    outcome, reason = _run(claimed, now=now)
+    if outcome == Outcome.REJECTED:
+        raise ReprocessRejectedError(reason)
+    return outcome
+
+
+def _run(photo: Photo, *, now: datetime.datetime) -> tuple[Outcome, str]:
+    """Process a photo this worker claimed; the outcome and, when refused, the reason.
+
+    A claimed photo with derived images was `ready` (a reprocess, or one abandoned midway):
+    its stored original stays, and content that no longer renders leaves it `ready`. Any
+    other photo is an upload: its original is copied out of the upload prefix, and bad
+    content fails it. On an unexpected error the photo is handed back for a retry.
+    """
+    was_ready = bool(photo.display.name)
     try:
-        original = processing.read_stored(photo.original.name)
-        rendition = processing.render(original)
+        with processing.read_stored(photo.original.name) as original:
+            rendition = processing.render(original)
+            done = processing.finish(
+                photo, original=None if was_ready else original, rendition=rendition, now=now
+            )
     except ImageRejectedError as exc:
-        processing.mark_failed(photo, reason=exc.reason, now=now)
+        return _refused(photo, reason=exc.reason, was_ready=was_ready, now=now), exc.reason
+    except BaseException:
+        back = PhotoStatus.READY if was_ready else PhotoStatus.PENDING_UPLOAD
+        processing.release(photo, status=back)
+        raise
+    return (Outcome.READY if done else processing.unclaimed(photo.pk)), ""
+
+
+def _refused(photo: Photo, *, reason: str, was_ready: bool, now: datetime.datetime) -> Outcome:
+    if was_ready:
+        logger.warning("Reprocessing refused", extra={"photoId": str(photo.pk), "reason": reason})
+        processing.release(photo, status=PhotoStatus.READY)
+        return Outcome.REJECTED
+    if processing.mark_failed(photo, reason=reason, now=now):
         return Outcome.FAILED
-    except BaseException:
-        processing.release(photo, status=PhotoStatus.READY)
-        raise
-    try:
-        done = processing.finish(photo, original=None, rendition=rendition, now=now, obsolete=old)
-    except BaseException:
-        processing.release(photo, status=PhotoStatus.READY)
-        raise
-    return Outcome.READY if done else Outcome.SKIPPED
+    return processing.unclaimed(photo.pk)
 
 
 def photo_sweep_pending(*, now: datetime.datetime | None = None) -> dict[str, int]:

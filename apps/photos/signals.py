@@ -11,11 +11,27 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
 from apps.photos import storage
 from apps.photos.models import Photo
+
+
+@receiver(pre_delete, sender=Photo, dispatch_uid="photos.current_stored_names")
+def current_stored_names(sender: type[Photo], instance: Photo, using: str, **kwargs: Any) -> None:
+    """Refresh the names from the row itself, locked until the delete commits.
+
+    The instance may be stale: a cascade (or a view) loaded it before processing recorded
+    new files. With the lock, processing either recorded first (and we see its names) or
+    waits and finds the row gone (and deletes what it stored itself).
+    """
+    names = ("original", "display", "thumbnail")
+    row = (
+        Photo.objects.using(using).select_for_update().filter(pk=instance.pk).values(*names).first()
+    )
+    for name, value in (row or {}).items():
+        getattr(instance, name).name = value
 
 
 @receiver(post_delete, sender=Photo, dispatch_uid="photos.delete_stored_files")

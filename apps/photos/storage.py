@@ -70,6 +70,13 @@ class Original:
     size: int
     checksum: str
 
+    # A spooled file past its memory limit is a real temporary file: always close it.
+    def __enter__(self) -> Original:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.file.close()
+
 
 def read_original(fp: IO[bytes], *, max_bytes: int) -> Original | None:
     """Copy `fp` into a spooled temporary file while hashing; None when over `max_bytes`.

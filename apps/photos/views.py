@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.photos import selectors, services
+from apps.photos import selectors, services, storage
 from apps.photos.filters import PhotoFilter
 from apps.photos.models import CAPTION_MAX_LENGTH, Photo
 from apps.photos.parsers import (
@@ -217,19 +218,28 @@ class LocalUploadView(APIView):
     throttle_classes = ()
     parser_classes = (LocalUploadMultiPartParser,)
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # With S3 storage the presigned form goes to the bucket; this stand-in must not
+        # exist, or it would write objects that bypass the bucket's policy and events.
+        if storage.is_s3():
+            raise Http404
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="photos_uploads_local",
         tags=["photos"],
         summary="Receive a presigned upload (local storage only)",
         description=(
             "Where `POST /v1/photos/uploads` points when photos are stored on the local "
-            "filesystem. Answers like S3: 204 when stored; 403 when the policy is invalid, "
-            "expired or already used; 400 when the size is outside the policy's range."
+            "filesystem; 404 when photos are stored on S3. Answers like S3: 204 when stored; "
+            "403 when the policy is invalid, expired or already used; 400 when the size is "
+            "outside the policy's range."
         ),
         request={"multipart/form-data": LocalUploadSerializer},
         responses={
             204: None,
             403: OpenApiResponse(ErrorSerializer, "The policy is invalid, expired or used."),
+            404: OpenApiResponse(ErrorSerializer, "Photos are stored on S3: post to the bucket."),
             413: OpenApiResponse(ErrorSerializer, "The file is over PHOTOS_MAX_BYTES."),
         },
     )

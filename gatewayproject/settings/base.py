@@ -140,6 +140,8 @@ PHOTOS_MAX_PIXELS = env.int("PHOTOS_MAX_PIXELS", default=40_000_000)
 PHOTOS_UPLOAD_EXPIRES = env.int("PHOTOS_UPLOAD_EXPIRES", default=600)
 PHOTOS_URL_EXPIRES = env.int("PHOTOS_URL_EXPIRES", default=300)
 PHOTOS_UPLOAD_PREFIX = env.str("PHOTOS_UPLOAD_PREFIX", default="uploads/")
+# Seconds after which a photo still `processing` counts as abandoned (Lambda's longest run).
+PHOTOS_PROCESSING_TIMEOUT = env.int("PHOTOS_PROCESSING_TIMEOUT", default=900)
 # A bucket name switches media to S3. Credentials come from the execution role (or the
 # usual AWS_* variables), never from settings; the backend imports boto3 on first use.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")

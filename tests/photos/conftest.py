@@ -120,3 +120,14 @@ def big_jpeg() -> bytes:
     from tests.photos import images
 
     return images.noisy_jpeg((4000, 2800), quality=100)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every file processing or an upload opens must be closed: a leak fails the test."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
+            item.add_marker(
+                pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+            )

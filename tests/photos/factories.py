@@ -34,7 +34,7 @@ class ReadyPhotoFactory(factory.django.DjangoModelFactory):
     id = factory.LazyFunction(uuid.uuid4)
     owner = factory.SubFactory(UserFactory)
     status = PhotoStatus.READY
-    original = factory.LazyAttribute(lambda p: f"photos/{p.id}/original.jpg")
+    original = factory.LazyAttribute(lambda p: f"photos/{p.id}/original-2.jpg")
     display = factory.LazyAttribute(lambda p: f"photos/{p.id}/display-2.jpg")
     thumbnail = factory.LazyAttribute(lambda p: f"photos/{p.id}/thumbnail-2.jpg")
     content_type = "image/jpeg"

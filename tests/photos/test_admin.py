@@ -102,3 +102,27 @@ def test_admin_delete_removes_the_files(
 
     assert not Photo.objects.exists()
     assert media_files() == set()
+
+
+def test_a_refused_reprocess_keeps_the_photo_ready_and_says_why(
+    staff_client: Client, media_root: Any
+) -> None:
+    photo = services.photo_upload_direct(owner=UserFactory(), file=io.BytesIO(images.jpeg()))
+    before = photo.stored_names()
+    (media_root / photo.original.name).write_bytes(b"not an image any more")
+
+    response = staff_client.post(
+        "/admin/photos/photo/",
+        {"action": "reprocess", "_selected_action": [str(photo.pk)]},
+        follow=True,
+    )
+
+    photo.refresh_from_db()
+    assert photo.status == PhotoStatus.READY
+    assert photo.stored_names() == before
+    assert all((media_root / name).exists() for name in before)
+    messages = [str(m) for m in response.context["messages"]]
+    assert f"Photo {photo.pk} kept as it was: The file is not a JPEG, PNG or WebP image." in (
+        messages
+    )
+    assert "Reprocessed 0 of 1 photos." in messages

@@ -219,3 +219,35 @@ def test_a_rolled_back_delete_keeps_the_objects(api: APIClient, s3: Bucket) -> N
     photo.delete()  # In the test's transaction, which never commits: no callback runs.
 
     assert len(s3.keys()) == 3
+
+
+def test_the_local_upload_endpoint_does_not_exist_with_s3_storage(
+    api: APIClient, s3: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a validly signed local form: on S3, only the bucket receives uploads."""
+    from apps.photos import storage, uploads
+
+    photo_id = start(api, images.jpeg())["photo"]["id"]
+    with monkeypatch.context() as patched:
+        patched.setattr(storage, "is_s3", lambda store=None: False)
+        form = uploads.presign(
+            photo_id=Photo.objects.get().pk,
+            content_type="image/jpeg",
+            max_bytes=10_000,
+            expires_in=600,
+            now=timezone.now(),
+        )
+    file = io.BytesIO(images.jpeg())
+    file.name = "a.jpg"
+
+    signed = APIClient().post(
+        "/v1/photos/uploads/local", {**form.fields, "file": file}, format="multipart"
+    )
+    empty = APIClient().post("/v1/photos/uploads/local")
+    read = APIClient().get("/v1/photos/uploads/local/")
+
+    for response in (signed, empty, read):
+        assert response.status_code == 404
+        assert response.json() == {"message": "Not Found"}
+    assert s3.keys() == set()
+    assert Photo.objects.get(pk=photo_id).status == PhotoStatus.PENDING_UPLOAD

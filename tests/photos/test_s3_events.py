@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import logging
 import uuid
@@ -248,7 +249,7 @@ def test_unexpected_errors_raise_after_every_record_was_tried(
 
     monkeypatch.setattr(processing, "finish", flaky)
 
-    with pytest.raises(RecordError, match="1 of 2"), commit():
+    with pytest.raises(RecordError, match="Of 2 S3 records, 1 failed"), commit():
         handle_s3_event(event, None)
 
     first.refresh_from_db()
@@ -276,3 +277,53 @@ def test_stale_connections_are_closed_outside_a_transaction(
     handle_s3_event({"Records": []}, None)
 
     assert closed == [True, True]
+
+
+def test_a_record_busy_elsewhere_makes_lambda_retry_after_the_others(
+    api: APIClient, s3: Bucket, commit: Callable[[], Any]
+) -> None:
+    from django.utils import timezone
+
+    from apps.photos import processing, services
+
+    busy, busy_key = pending_with_upload(s3, api, images.jpeg())
+    other, other_key = pending_with_upload(s3, api, images.jpeg())
+    claimed_at = timezone.now()
+    assert processing.claim(busy.pk, statuses=["pending_upload"], now=claimed_at)
+    event = s3_event(busy_key)
+    event["Records"] += s3_event(other_key)["Records"]
+
+    with pytest.raises(RecordError, match="1 are being processed by another worker"), commit():
+        handle_s3_event(event, None)
+
+    other.refresh_from_db()
+    busy.refresh_from_db()
+    assert (busy.status, other.status) == (PhotoStatus.PROCESSING, PhotoStatus.READY)
+    assert busy_key in set(s3.keys())  # Still the busy worker's to read.
+    # Lambda's retry, after the worker died and its claim was abandoned:
+    later = claimed_at + datetime.timedelta(minutes=16)
+    with commit():
+        assert services.photo_process(photo_id=busy.pk, now=later) == "ready"
+    with commit():
+        retry = handle_s3_event(event, None)
+    assert [r["outcome"] for r in retry["records"]] == ["skipped", "skipped"]
+
+
+def test_an_upload_to_a_settled_photo_is_deleted_as_an_orphan(
+    api: APIClient, s3: Bucket, commit: Callable[[], Any]
+) -> None:
+    """The presigned form posted again before it expired: the photo keeps its original."""
+    photo, key = pending_with_upload(s3, api, images.jpeg())
+    with commit():
+        handle_s3_event(s3_event(key), None)
+    photo.refresh_from_db()
+    before = (photo.version, photo.checksum, s3.get(photo.original.name))
+    s3.put(key, images.png())
+
+    with commit():
+        result = handle_s3_event(s3_event(key), None)
+
+    assert result["records"][0]["outcome"] == "skipped"
+    photo.refresh_from_db()
+    assert (photo.version, photo.checksum, s3.get(photo.original.name)) == before
+    assert s3.keys() == set(photo.stored_names())

@@ -26,7 +26,7 @@ def schema(django_db_blocker: Any) -> dict[str, Any]:
         ("/v1/photos/{id}", "get", {"200", "403", "404", "429"}),
         ("/v1/photos/{id}", "delete", {"204", "403", "404", "429"}),
         ("/v1/photos/uploads", "post", {"201", "400", "403", "413", "415", "429"}),
-        ("/v1/photos/uploads/local", "post", {"204", "400", "403", "413", "415"}),
+        ("/v1/photos/uploads/local", "post", {"204", "400", "403", "404", "413", "415"}),
     ],
 )
 def test_photo_operations_document_their_responses(

@@ -36,13 +36,13 @@ def test_process_twice_processes_once(user: Any) -> None:
     assert services.photo_process(photo_id=photo.pk) == Outcome.SKIPPED
 
 
-def test_a_photo_being_processed_is_not_claimed_again(user: Any) -> None:
+def test_a_photo_being_processed_is_busy_not_done(user: Any) -> None:
     photo = pending(user, images.jpeg())
     now = timezone.now()
     assert processing.claim(photo.pk, statuses=[PhotoStatus.PENDING_UPLOAD], now=now)
 
     assert services.photo_process(photo_id=photo.pk, now=now + datetime.timedelta(minutes=5)) == (
-        Outcome.SKIPPED
+        Outcome.BUSY
     )
 
 
@@ -55,8 +55,8 @@ def test_an_abandoned_claim_is_taken_over_after_lambdas_longest_run(user: Any) -
     assert services.photo_process(photo_id=photo.pk, now=later) == Outcome.READY
 
 
-def test_unknown_photo_is_skipped() -> None:
-    assert services.photo_process(photo_id=ReadyPhotoFactory.build().pk) == Outcome.SKIPPED
+def test_unknown_photo_is_gone() -> None:
+    assert services.photo_process(photo_id=ReadyPhotoFactory.build().pk) == Outcome.GONE
 
 
 def test_missing_upload_fails_cleanly(user: Any) -> None:
@@ -127,7 +127,7 @@ def test_photo_deleted_while_processing_leaves_no_files(
 
     monkeypatch.setattr(processing, "render", render_then_lose_the_row)
 
-    assert services.photo_process(photo_id=photo.pk) == Outcome.SKIPPED
+    assert services.photo_process(photo_id=photo.pk) == Outcome.GONE
     assert media_files() == {storage.upload_key(photo.pk)}  # Its own on-commit delete takes it.
 
 
@@ -208,3 +208,163 @@ def test_sweep_command_reports_what_it_did(user: Any) -> None:
     call_command("photos_sweep_uploads", stdout=out)
 
     assert out.getvalue().strip() == "Swept expired uploads: 1 failed."
+
+
+# --- Claims: busy, abandoned, fenced ------------------------------------------------------
+
+
+def test_the_processing_timeout_is_a_setting(user: Any, settings: Any) -> None:
+    photo = pending(user, images.jpeg())
+    started = timezone.now()
+    assert processing.claim(photo.pk, statuses=[PhotoStatus.PENDING_UPLOAD], now=started)
+    later = started + datetime.timedelta(minutes=2)
+
+    assert services.photo_process(photo_id=photo.pk, now=later) == Outcome.BUSY
+    settings.PHOTOS_PROCESSING_TIMEOUT = 60
+    assert services.photo_process(photo_id=photo.pk, now=later) == Outcome.READY
+
+
+def test_a_worker_whose_claim_was_taken_over_cannot_touch_the_new_files(
+    user: Any, commit: Callable[[], Any], media_files: Callable[[], set[str]]
+) -> None:
+    """Worker A claims and stalls; B takes the abandoned claim over and finishes; then A
+    wakes up. A must neither record nor delete (or overwrite) anything B's row points to."""
+    data = images.jpeg((900, 600))
+    photo = pending(user, data)
+    started = timezone.now()
+    stalled = processing.claim(photo.pk, statuses=[PhotoStatus.PENDING_UPLOAD], now=started)
+    assert stalled is not None
+
+    with commit():
+        later = started + datetime.timedelta(minutes=16)
+        assert services.photo_process(photo_id=photo.pk, now=later) == Outcome.READY
+    photo.refresh_from_db()
+    ready_names = set(photo.stored_names())
+    with storage.read_original(io.BytesIO(data), max_bytes=10**8) as original:  # type: ignore[union-attr]
+        rendition = processing.render(original)
+        with commit():
+            done = processing.finish(stalled, original=original, rendition=rendition, now=later)
+
+    assert done is False
+    photo.refresh_from_db()
+    assert photo.status == PhotoStatus.READY
+    assert set(photo.stored_names()) == ready_names
+    assert media_files() == ready_names
+
+
+def test_stored_names_carry_the_claims_version(user: Any) -> None:
+    direct = services.photo_upload_direct(owner=user, file=io.BytesIO(images.png()))
+    uploaded = pending(user, images.jpeg())
+    assert services.photo_process(photo_id=uploaded.pk) == Outcome.READY
+    uploaded.refresh_from_db()
+
+    assert direct.stored_names() == [
+        f"photos/{direct.pk}/original-1.png",
+        f"photos/{direct.pk}/display-1.jpg",
+        f"photos/{direct.pk}/thumbnail-1.jpg",
+    ]
+    assert uploaded.original.name == f"photos/{uploaded.pk}/original-2.jpg"
+
+
+# --- Deleted while processing: nothing resurrected, nothing left behind ---------------------
+
+
+def _delete_during_render(monkeypatch: pytest.MonkeyPatch, delete: Callable[[], Any]) -> None:
+    real_render = processing.render
+
+    def render_then_delete(original: Any) -> Any:
+        result = real_render(original)
+        delete()
+        return result
+
+    monkeypatch.setattr(processing, "render", render_then_delete)
+
+
+@pytest.mark.parametrize("how", ["api", "pet"])
+def test_photo_deleted_during_processing_is_gone_with_every_file(
+    user: Any,
+    pet: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    commit: Callable[[], Any],
+    media_files: Callable[[], set[str]],
+    how: str,
+) -> None:
+    photo = pending(user, images.jpeg(), pet=pet)
+
+    def delete() -> None:
+        if how == "api":
+            services.photo_delete(photo=Photo.objects.get(pk=photo.pk))
+        else:
+            pet.delete()
+
+    _delete_during_render(monkeypatch, delete)
+
+    with commit():
+        assert services.photo_process(photo_id=photo.pk) == Outcome.GONE
+
+    assert not Photo.objects.filter(pk=photo.pk).exists()
+    assert media_files() == set()
+
+
+def test_reprocess_of_a_photo_deleted_meanwhile_leaves_nothing(
+    user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    commit: Callable[[], Any],
+    media_files: Callable[[], set[str]],
+) -> None:
+    photo = services.photo_upload_direct(owner=user, file=io.BytesIO(images.jpeg()))
+    with commit():
+        _delete_during_render(monkeypatch, lambda: Photo.objects.filter(pk=photo.pk).delete())
+        assert services.photo_reprocess(photo=photo) == Outcome.GONE
+
+    assert not Photo.objects.exists()
+    assert media_files() == set()
+
+
+def test_deleting_a_stale_copy_of_a_photo_deletes_its_current_files(
+    user: Any, commit: Callable[[], Any], media_files: Callable[[], set[str]]
+) -> None:
+    """A cascade or a view loaded the row while it was pending; processing finished since."""
+    photo = pending(user, images.jpeg())
+    stale = Photo.objects.get(pk=photo.pk)
+    with commit():
+        assert services.photo_process(photo_id=photo.pk) == Outcome.READY
+    assert len(media_files()) == 3
+
+    with commit():
+        stale.delete()
+
+    assert media_files() == set()
+
+
+# --- Reprocess that is refused keeps the photo as it was ---------------------------------
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_a_refused_reprocess_keeps_the_photo_ready(
+    user: Any,
+    media_root: Any,
+    commit: Callable[[], Any],
+    media_files: Callable[[], set[str]],
+    damage: str,
+) -> None:
+    photo = services.photo_upload_direct(owner=user, file=io.BytesIO(images.jpeg()))
+    before = (photo.display.name, photo.thumbnail.name, photo.original.name)
+    original = media_root / photo.original.name
+    if damage == "corrupt":
+        original.write_bytes(b"no longer an image")
+    else:
+        original.unlink()
+    files = media_files()
+
+    with pytest.raises(services.ReprocessRejectedError) as refused, commit():
+        services.photo_reprocess(photo=photo)
+
+    assert refused.value.reason in (
+        "The file is not a JPEG, PNG or WebP image.",
+        "The uploaded file was not found.",
+    )
+    photo.refresh_from_db()
+    assert photo.status == PhotoStatus.READY
+    assert (photo.display.name, photo.thumbnail.name, photo.original.name) == before
+    assert media_files() == files

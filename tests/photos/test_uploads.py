@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 from collections.abc import Callable
@@ -97,7 +98,7 @@ def test_png_declared_as_jpeg_is_recorded_as_png(api: APIClient) -> None:
 
     photo = Photo.objects.get()
     assert (photo.status, photo.content_type) == (PhotoStatus.READY, "image/png")
-    assert photo.original.name.endswith("original.png")
+    assert photo.original.name == f"photos/{photo.pk}/original-2.png"  # Claimed as version 2.
 
 
 def test_mpo_goes_through_the_presigned_flow_as_jpeg(api: APIClient) -> None:
@@ -361,3 +362,70 @@ def test_urls_carry_the_stage_prefix(api: APIClient) -> None:
     photo_id = response.json()["photo"]["id"]
     assert response.json()["upload"]["url"] == "http://testserver/prod/v1/photos/uploads/local"
     assert response["Location"] == f"http://testserver/prod/v1/photos/{photo_id}"
+
+
+# --- A form posted twice: one upload, never an overwrite ---------------------------------
+
+
+def test_a_reused_form_never_overwrites_a_processed_original(
+    api: APIClient, commit: Callable[[], Any], media_root: Any, media_files: Callable[[], set[str]]
+) -> None:
+    data = images.jpeg()
+    upload = start(api, data).json()["upload"]
+    with commit():
+        assert post_form(upload, data).status_code == 204
+    photo = Photo.objects.get()
+    before = (photo.version, (media_root / photo.original.name).read_bytes(), media_files())
+
+    again = post_form(upload, images.png())
+
+    assert again.status_code == 403
+    assert again.json()["message"] == "Invalid according to Policy: this upload was already used."
+    photo.refresh_from_db()
+    assert (photo.version, (media_root / photo.original.name).read_bytes(), media_files()) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_form_posted_twice_at_once_is_stored_and_processed_once(
+    api: APIClient, monkeypatch: pytest.MonkeyPatch, media_files: Callable[[], set[str]]
+) -> None:
+    import threading
+
+    from django.core.files.storage import FileSystemStorage
+    from django.db import connection
+
+    data = images.jpeg()
+    upload = start(api, data).json()["upload"]
+    # Hold every thread that gets as far as storing until the other arrives (or 2 s pass),
+    # so a check-then-act receiver would let both through.
+    barrier = threading.Barrier(2, timeout=2)
+    real_save = FileSystemStorage.save
+    saves: list[str] = []
+
+    def save_together(self: Any, name: Any, content: Any, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("uploads/"):
+            saves.append(name)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+        return real_save(self, name, content, *args, **kwargs)
+
+    monkeypatch.setattr(FileSystemStorage, "save", save_together)
+    statuses: list[int] = []
+
+    def post() -> None:
+        try:
+            statuses.append(post_form(upload, data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(statuses) == [204, 403]
+    assert len(saves) == 1
+    photo = Photo.objects.get()
+    assert (photo.status, photo.version) == (PhotoStatus.READY, 3)  # Claimed once, ready once.
+    assert set(photo.stored_names()) <= media_files()
