@@ -126,9 +126,17 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# The storages put these relative URLs under each request's stage prefix (/prod/static/...);
+# Django's own would use the prefix of start-up, none. See gatewayproject/storages.py.
 STORAGES: dict[str, dict[str, Any]] = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "default": {
+        "BACKEND": "gatewayproject.storages.StageAwareFileSystemStorage",
+        "OPTIONS": {"base_url": MEDIA_URL},
+    },
+    "staticfiles": {
+        "BACKEND": "gatewayproject.storages.StageAwareManifestStaticFilesStorage",
+        "OPTIONS": {"base_url": STATIC_URL},
+    },
 }
 
 # --- Photos ------------------------------------------------------------------------------

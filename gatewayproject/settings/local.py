@@ -14,5 +14,8 @@ WHITENOISE_AUTOREFRESH = True
 # Keep "default" from base.py: the filesystem, or S3 when AWS_STORAGE_BUCKET_NAME is set.
 STORAGES = {
     **STORAGES,  # noqa: F405
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "gatewayproject.storages.StageAwareStaticFilesStorage",
+        "OPTIONS": {"base_url": STATIC_URL},  # noqa: F405
+    },
 }

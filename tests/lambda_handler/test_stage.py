@@ -14,6 +14,7 @@ from gatewayproject.lambda_stage import StagePrefix, stage_prefix
 from tests.factories import PetFactory
 from tests.lambda_handler import events
 from tests.lambda_handler.conftest import Invoke, body_json, header
+from tests.photos.factories import ReadyPhotoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,37 @@ def test_named_stage_admin_redirect(invoke: Invoke) -> None:
 
     assert result["statusCode"] == 302
     assert result["headers"]["location"] == "/prod/admin/login/?next=/prod/admin/"
+
+
+def test_named_stage_static_and_media_urls(invoke: Invoke, auth_headers, user) -> None:
+    # Django caches STATIC_URL/MEDIA_URL with the start-up prefix (none); the storages must
+    # use each request's, or the docs' assets and photo URLs fall outside the stage (404).
+    photo = ReadyPhotoFactory(owner=user)
+    docs = invoke(events.http_api(path="/v1/docs", stage="prod"))
+    login = invoke(events.http_api(path="/admin/login/", stage="prod"))
+    read = body_json(
+        invoke(
+            events.http_api(path=f"/v1/photos/{photo.pk}", stage="prod", headers=auth_headers(user))
+        )
+    )
+
+    assert docs["statusCode"] == 200
+    assert '"/prod/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css"' in docs["body"]
+    assert '"/static/' not in docs["body"]
+    assert "/prod/static/admin/css/" in login["body"]
+    assert read["thumbnail_url"] == f"https://{HOST}/prod/media/{photo.thumbnail.name}"
+    assert read["url"] == f"https://{HOST}/prod/media/{photo.display.name}"
+
+
+def test_static_urls_follow_each_request_not_the_first(invoke: Invoke) -> None:
+    named = invoke(events.http_api(path="/v1/docs", stage="prod"))
+    default = invoke(events.http_api(path="/v1/docs", stage="$default"))
+    custom = invoke(events.http_api(path="/v1/docs", host=CUSTOM))
+
+    assert "/prod/static/" in named["body"]
+    assert '"/static/drf_spectacular_sidecar/' in default["body"]
+    assert "/prod/" not in default["body"]
+    assert '"/static/drf_spectacular_sidecar/' in custom["body"]
 
 
 def test_stage_named_like_the_api_version(invoke: Invoke, auth_headers, user) -> None:
