@@ -2,7 +2,7 @@
 
 Configure the HTTP function's handler as `gatewayproject.lambda_handler.handler`, a
 second function, with no HTTP trigger, as `gatewayproject.lambda_handler.manage`, and the
-photo-processing function (S3 `ObjectCreated` on the upload prefix) as
+photo-processing function (S3 `ObjectCreated` on the upload prefix, and a schedule) as
 `gatewayproject.lambda_handler.process_photos`. The
 module body is Lambda's init phase, once per container (captured in the snapshot with
 SnapStart): settings, `django.setup()`, the middleware chain and the URLconf.
@@ -53,8 +53,9 @@ def manage(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def process_photos(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 `ObjectCreated` events on the upload prefix: process each uploaded photo once
-    (replays do nothing); see apps.photos.s3_events."""
+    (replays do nothing); the EventBridge schedule: sweep expired uploads and abandoned
+    processing; anything else is logged and ignored. See apps.photos.lambda_events."""
     # Imported here: boto3 and Pillow load only in the function that needs them.
-    from apps.photos.s3_events import handle_s3_event
+    from apps.photos.lambda_events import handle_event
 
-    return handle_s3_event(event, context)
+    return handle_event(event, context)

@@ -80,7 +80,7 @@ def read_stored(name: str) -> Original:
     store = storage.storage()
     max_bytes = photos.MAX_BYTES
     try:
-        if store.size(name) > max_bytes:
+        if storage.size(name) > max_bytes:
             raise ImageRejectedError(too_large(max_bytes))
         with store.open(name, "rb") as fp:
             original = storage.read_original(fp, max_bytes=max_bytes)

@@ -27,7 +27,7 @@ class RecordError(Exception):
 
 def handle_s3_event(event: dict[str, Any], context: object | None = None) -> dict[str, Any]:
     """Process every record; return {"records": [{"key", "outcome", "reason"?}, ...]}."""
-    _close_stale_connections()
+    close_stale_connections()
     results: list[dict[str, str]] = []
     failures = busy = 0
     try:
@@ -41,7 +41,7 @@ def handle_s3_event(event: dict[str, Any], context: object | None = None) -> dic
             busy += result["outcome"] == Outcome.BUSY
             results.append(result)
     finally:
-        _close_stale_connections()
+        close_stale_connections()
     if failures or busy:
         # Lambda retries an asynchronous invocation that raised; records already done are
         # skipped by the retry because their photos are no longer pending, and a busy one
@@ -53,7 +53,7 @@ def handle_s3_event(event: dict[str, Any], context: object | None = None) -> dic
     return {"records": results}
 
 
-def _close_stale_connections() -> None:
+def close_stale_connections() -> None:
     """Drop stale connections, as Django does around each HTTP request.
 
     A warm Lambda container keeps its connection between events. Never inside a caller's

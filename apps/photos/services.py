@@ -10,6 +10,7 @@ from typing import IO
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.pets.models import Pet
@@ -245,16 +246,20 @@ def _refused(photo: Photo, *, reason: str, was_ready: bool, now: datetime.dateti
     return processing.unclaimed(photo.pk)
 
 
-def photo_sweep_pending(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Settle presigned uploads whose form has expired: process what arrived, fail the rest.
+def photo_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Settle what events alone would leave behind; counts by outcome.
 
-    After the form's expiry (plus slack for clock skew) nothing new can be uploaded, so a
-    photo still `pending_upload` either lost its S3 event or was never uploaded. Processing
-    it now covers both: the first becomes `ready`, the second `failed` ("not found").
+    Presigned uploads whose form has expired (plus slack for clock skew) can receive nothing
+    new, so a photo still `pending_upload` either lost its S3 event or was never uploaded:
+    processing it makes the first `ready` and the second `failed` ("not found"). A photo
+    `processing` past PHOTOS_PROCESSING_TIMEOUT was abandoned by a dead worker: claimed again.
     """
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=photos.UPLOAD_EXPIRES) - SWEEP_SLACK
-    stale = Photo.objects.filter(status=PhotoStatus.PENDING_UPLOAD, created_at__lt=cutoff)
+    stale = Photo.objects.filter(
+        Q(status=PhotoStatus.PENDING_UPLOAD, created_at__lt=cutoff)
+        | Q(status=PhotoStatus.PROCESSING, updated_at__lt=now - photos.PROCESSING_TIMEOUT)
+    )
     counts: dict[str, int] = {}
     for photo_id in stale.values_list("pk", flat=True).iterator():
         outcome = str(photo_process(photo_id=photo_id, now=now))

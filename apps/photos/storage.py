@@ -62,6 +62,24 @@ def stored_key(photo_id: uuid.UUID, kind: str, extension: str) -> str:
     return f"{PHOTOS_PREFIX}{photo_id}/{kind}.{extension}"
 
 
+def size(name: str) -> int:
+    """The stored object's size; FileNotFoundError when there is none.
+
+    On S3 this lists the key instead of a HEAD: without s3:ListBucket a HEAD of a missing key
+    is a 403 (not a 404), so a never-uploaded photo would look like a permission error. The
+    photo function may list only under its own prefixes (an s3:prefix condition).
+    """
+    store: Any = storage()
+    if not is_s3(store):
+        return int(store.size(name))
+    client = store.connection.meta.client
+    listing = client.list_objects_v2(Bucket=store.bucket_name, Prefix=name, MaxKeys=1)
+    for item in listing.get("Contents", []):
+        if item["Key"] == name:
+            return int(item["Size"])
+    raise FileNotFoundError(name)
+
+
 @dataclass
 class Original:
     """The original's bytes in a seekable file (memory or disk), measured as they were read."""

@@ -183,7 +183,7 @@ def test_sweep_settles_only_expired_pending_uploads(user: Any) -> None:
     long_ago = timezone.now() - datetime.timedelta(minutes=20)
     Photo.objects.filter(pk__in=[arrived.pk, never_uploaded.pk]).update(created_at=long_ago)
 
-    counts = services.photo_sweep_pending()
+    counts = services.photo_sweep()
 
     assert counts == {"ready": 1, "failed": 1}
     statuses = dict(Photo.objects.values_list("pk", "status"))
