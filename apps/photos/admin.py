@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 
 from apps.photos import services
@@ -29,6 +32,12 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # Photos arrive through the upload API, which checks their bytes.
+
+    def save_model(self, request: HttpRequest, obj: Photo, form: Any, change: bool) -> None:
+        # Only the caption is editable. Writing the whole row would put back the status,
+        # file names and version the form loaded, undoing processing that finished (or
+        # started) meanwhile. A photo deleted meanwhile stays deleted.
+        Photo.objects.filter(pk=obj.pk).update(caption=obj.caption, updated_at=timezone.now())
 
     @admin.display(description="Thumbnail")
     def preview(self, photo: Photo) -> str:

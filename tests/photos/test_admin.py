@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from apps.photos import services
+from apps.photos.admin import PhotoAdmin
 from apps.photos.models import Photo, PhotoStatus
 from tests.factories import UserFactory
 from tests.photos import images
@@ -126,3 +127,52 @@ def test_a_refused_reprocess_keeps_the_photo_ready_and_says_why(
         messages
     )
     assert "Reprocessed 0 of 1 photos." in messages
+
+
+def test_caption_edit_writes_only_the_caption(
+    staff_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = ReadyPhotoFactory(caption="old")
+    real_get_object = PhotoAdmin.get_object
+
+    def loaded_then_reprocessed(self: PhotoAdmin, *args: Any, **kwargs: Any) -> Photo | None:
+        loaded = real_get_object(self, *args, **kwargs)
+        # Reprocessing finishes a new version after the admin loaded the row.
+        Photo.objects.filter(pk=photo.pk).update(
+            display=f"photos/{photo.pk}/display-3.jpg", version=3, width=999
+        )
+        return loaded
+
+    monkeypatch.setattr(PhotoAdmin, "get_object", loaded_then_reprocessed)
+
+    response = staff_client.post(
+        f"/admin/photos/photo/{photo.pk}/change/", {"caption": "new caption"}
+    )
+
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.caption == "new caption"
+    assert (photo.display.name, photo.version, photo.width) == (
+        f"photos/{photo.pk}/display-3.jpg",
+        3,
+        999,
+    )
+
+
+def test_caption_edit_of_a_photo_deleted_meanwhile_does_not_resurrect_it(
+    staff_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = ReadyPhotoFactory()
+    real_get_object = PhotoAdmin.get_object
+
+    def loaded_then_deleted(self: PhotoAdmin, *args: Any, **kwargs: Any) -> Photo | None:
+        loaded = real_get_object(self, *args, **kwargs)
+        Photo.objects.filter(pk=photo.pk).delete()
+        return loaded
+
+    monkeypatch.setattr(PhotoAdmin, "get_object", loaded_then_deleted)
+
+    response = staff_client.post(f"/admin/photos/photo/{photo.pk}/change/", {"caption": "x"})
+
+    assert response.status_code == 302
+    assert not Photo.objects.filter(pk=photo.pk).exists()
