@@ -64,8 +64,15 @@ def test_every_bucket_listing_is_limited_to_a_prefix(transformed: dict[str, Any]
         if "s3:ListBucket" in rules._as_list(statement.get("Action"))
     ]
 
-    assert {name for name, _ in listings} == {"ApiFunctionRole", "PhotoFunctionRole"}
+    assert {name for name, _ in listings} == {"ApiFunctionRole", "PhotoFunctionRole", "TaskRole"}
     for name, statement in listings:
         assert rules._as_list(statement["Action"]) == ["s3:ListBucket"], name
         prefixes = statement["Condition"]["StringLike"]["s3:prefix"]
         assert all(p in ("uploads/*", "photos/*") for p in rules._as_list(prefixes)), name
+
+
+def test_the_container_may_do_what_the_api_function_does_with_photos(
+    transformed: dict[str, Any],
+) -> None:
+    # The same app serves both front doors (the admin's reprocess lists an original's key).
+    assert _s3_grants(transformed, "TaskRole") == _s3_grants(transformed, "ApiFunctionRole")
