@@ -5,6 +5,7 @@ production settings) behind `--upstream`, as the VPC link reaches it."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -107,9 +108,16 @@ def lambda_stack(prepared: tuple[dict[str, str], str]) -> Iterator[Stack]:
 
 def test_health_and_docs_through_the_stage(lambda_stack: Stack) -> None:
     assert httpx.get(f"{lambda_stack.url}/health").json() == {"status": "ok"}
-    assert httpx.get(f"{lambda_stack.url}/v1/docs").status_code == 200
+    docs = httpx.get(f"{lambda_stack.url}/v1/docs")
+    assert docs.status_code == 200
     servers = httpx.get(f"{lambda_stack.url}/v1/openapi.json").json()["servers"]
     assert servers[0]["url"] == lambda_stack.url
+    # Every asset the docs page loads is inside the stage, so the gateway serves it.
+    origin = lambda_stack.url.removesuffix("/prod")
+    assets = re.findall(r'(?:src|href)="(/[^"]+\.(?:css|js|png))"', docs.text)
+    assert assets
+    assert all(asset.startswith("/prod/static/") for asset in assets), assets
+    assert all(httpx.get(f"{origin}{asset}").status_code == 200 for asset in assets)
 
 
 def test_pets_crud_with_a_key_and_stage_aware_urls(lambda_stack: Stack) -> None:
@@ -152,7 +160,8 @@ def test_multipart_photo_upload_arrives_base64_and_is_processed(lambda_stack: St
     assert response.status_code == 201, response.text
     photo = response.json()
     assert (photo["status"], photo["width"], photo["height"]) == ("ready", 300, 200)
-    assert photo["thumbnail_url"]
+    # Inside the stage (Django serves /media/ only with DEBUG on, which this stack is not).
+    assert photo["thumbnail_url"].startswith(f"{lambda_stack.url}/media/photos/")
 
 
 def test_admin_redirect_keeps_the_stage(lambda_stack: Stack) -> None:
