@@ -14,7 +14,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,6 +41,7 @@ from apps.photos.serializers import (
     clean_filename,
 )
 from apps.photos.uploads import PolicyError
+from gatewayproject.parsers import JSONParser
 from gatewayproject.schema import ErrorSerializer
 
 PHOTO_ID = OpenApiParameter(

@@ -199,7 +199,7 @@ REST_FRAMEWORK = {
     # The key's usage plan: token-bucket throttle and quota, metered per keyed request.
     "DEFAULT_THROTTLE_CLASSES": ["apps.api_keys.throttling.UsagePlanThrottle"],
     # JSON only by default; upload views opt in to multipart and raw image bodies.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["gatewayproject.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

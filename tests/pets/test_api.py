@@ -137,6 +137,21 @@ def test_malformed_json_is_400(api: APIClient) -> None:
     assert not Pet.objects.exists()
 
 
+@pytest.mark.parametrize("path", ["/v1/pets", "/v1/photos/uploads"])
+@pytest.mark.parametrize(
+    "body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]
+)
+def test_json_nested_too_deeply_for_the_decoder_is_400(
+    api: APIClient, path: str, body: str
+) -> None:
+    # Python's json module raises RecursionError here, not ValueError.
+    response = api.post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "JSON parse error - nested too deeply."}
+    assert not Pet.objects.exists()
+
+
 @pytest.mark.parametrize("body", ["[]", '"Rex"', "null", "42"])
 def test_json_that_is_not_an_object_is_400(api: APIClient, body: str) -> None:
     response = api.post("/v1/pets", body, content_type="application/json")
