@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -51,11 +52,21 @@ def error_body(message: str, errors: Mapping[str, list[str]] | None = None) -> d
     return body
 
 
+def error_json(message: str, errors: Mapping[str, list[str]] | None = None) -> bytes:
+    """The error document as compact JSON bytes: `{"message":"Not Found"}`, byte for byte what
+    API Gateway sends and what DRF's renderer writes, whoever answers."""
+    return json.dumps(error_body(message, errors), separators=(",", ":")).encode()
+
+
 def json_error(
     status: int, message: str | None = None, errors: Mapping[str, list[str]] | None = None
-) -> JsonResponse:
+) -> HttpResponse:
     """A plain Django JSON error response, for code outside DRF views."""
-    return JsonResponse(error_body(message or message_for(status), errors), status=status)
+    return HttpResponse(
+        error_json(message or message_for(status), errors),
+        status=status,
+        content_type="application/json",
+    )
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 from functools import cached_property
 from typing import Any, cast
@@ -23,7 +22,7 @@ from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
 from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
 
-from gatewayproject.errors import error_body, message_for
+from gatewayproject.errors import error_json, message_for
 from gatewayproject.lambda_stage import StagePrefix, stage_prefix
 from gatewayproject.lambda_wsgi import (
     WSGIApplication,
@@ -223,7 +222,7 @@ def error_result(
         headers["x-request-id"] = gateway_id
     result: dict[str, Any] = {
         "statusCode": status,
-        "body": json.dumps(error_body(message or message_for(status))),
+        "body": error_json(message or message_for(status)).decode(),
         "isBase64Encoded": False,
     }
     if isinstance(event, dict) and "multiValueHeaders" in event:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -17,7 +16,7 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse
 
-from gatewayproject.errors import error_body, json_error, message_for
+from gatewayproject.errors import error_json, json_error, message_for
 from gatewayproject.logging import request_context
 
 access_logger = logging.getLogger("gatewayproject.request")
@@ -91,7 +90,7 @@ class JSONErrorMiddleware:
         response = self.get_response(request)
         if response.status_code >= 400 and self._wants_json(request) and _is_html(response):
             message = message_for(response.status_code)
-            response.content = json.dumps(error_body(message)).encode()
+            response.content = error_json(message)
             response["Content-Type"] = "application/json"
             if response.has_header("Content-Length"):  # set by CommonMiddleware for the HTML
                 response["Content-Length"] = str(len(response.content))

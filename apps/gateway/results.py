@@ -26,7 +26,7 @@ class MalformedResultError(ValueError):
 
 def gateway_error(status: int, message: str, *, reason: str = "") -> HttpResponse:
     """An error made by the gateway itself: API Gateway's own JSON bodies."""
-    body = json.dumps({"message": message}).encode()
+    body = json.dumps({"message": message}, separators=(",", ":")).encode()  # As AWS sends it.
     return HttpResponse(status, [("content-type", "application/json")], body, reason or message)
 
 
