@@ -7,8 +7,26 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 from rest_framework.request import Request
+
+
+class SingleValuedParamsFilter(BaseFilterBackend):
+    """Each query parameter of a list at most once: `?species=dog&species=cat` is a 400.
+
+    Django's QueryDict hands views the last value, so the first would be silently ignored;
+    none of our parameters takes several values (ordering takes a comma-separated list).
+    """
+
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: Any
+    ) -> QuerySet[Any]:
+        if getattr(view, "detail", False):
+            return queryset  # get_object() filters too; a detail route has no parameters.
+        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+        return queryset
 
 
 class StrictSearchFilter(SearchFilter):

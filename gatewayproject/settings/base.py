@@ -207,6 +207,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gatewayproject.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
+        "gatewayproject.filters.SingleValuedParamsFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
         "gatewayproject.filters.StrictSearchFilter",
         "gatewayproject.filters.StrictOrderingFilter",

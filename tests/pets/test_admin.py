@@ -76,3 +76,4 @@ def test_admin_css_loads() -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/css")
     assert b"".join(response.streaming_content).startswith(b"/*")
+    response.close()  # A FileResponse keeps its file open until closed, as a server does.

@@ -431,6 +431,34 @@ def test_filter_by_unknown_species_is_400(api: APIClient) -> None:
     assert "species" in response.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("query", "repeated"),
+    [
+        ("species=dog&species=cat", ["species"]),
+        ("page=1&page=2", ["page"]),
+        ("search=a&ordering=name&search=b&ordering=-name", ["ordering", "search"]),
+        ("unknown=1&unknown=2", ["unknown"]),
+    ],
+)
+def test_a_list_parameter_given_twice_is_400(
+    api: APIClient, user, query: str, repeated: list[str]
+) -> None:
+    PetFactory(owner=user, species="dog")
+
+    response = api.get(f"/v1/pets?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {name: ["Give this parameter once."] for name in repeated}
+
+
+def test_repeated_parameters_on_a_detail_route_are_ignored(api: APIClient, user) -> None:
+    pet = PetFactory(owner=user)
+
+    response = api.get(f"/v1/pets/{pet.pk}?x=1&x=2")
+
+    assert response.status_code == 200
+
+
 def test_search_on_name_is_case_insensitive(api: APIClient, user) -> None:
     rex = PetFactory(owner=user, name="Rexy")
     PetFactory(owner=user, name="Tom")

@@ -147,6 +147,7 @@ def test_docs_page_serves_its_assets_locally() -> None:
     for asset in assets:
         assert asset.startswith("/static/"), asset
         response = Client().get(asset)
+        response.close()  # The file stays open until the response is closed, as a server does.
         assert response.status_code == 200, asset
 
 
