@@ -17,6 +17,11 @@ against spawn to `django.setup()` with the same settings, interleaved; from the 
 deployment package with Python 3.12 (as Lambda runs it) when --package is given.
 
 Targets: a/b <= 1.10, a/c <= 1.0 within the A/A noise, a/d <= 0.5, cold <= 1.3.
+
+`--instructions N` also counts each variant's instructions per request under valgrind's
+callgrind (N requests after the same warm-up, minus a run with none): exact and repeatable
+on a noisy machine, blind to waiting (thread hand-offs), so a check on the wall clock, not
+a replacement for it. It adds about a minute per variant and request count.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import importlib.util
 import io
 import json
 import os
+import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -166,6 +173,45 @@ def worker(name: str, event_json: str, pet_id: int, warmup: int) -> None:
             wall.append(time.perf_counter_ns() - started)
             cpu.append(time.process_time_ns() - started_cpu)
         protocol.write(json.dumps({"wall": wall, "cpu": cpu}) + "\n")
+
+
+def count_child(name: str, event_json: str, requests: int, warmup: int) -> None:
+    """Under callgrind: set up one variant, warm it up, then serve `requests` requests."""
+    sys.stdout = sys.stderr
+    call = _variant(name, json.loads(event_json))
+    for _ in range(warmup):
+        call(json.loads(event_json))
+    gc.collect()
+    gc.freeze()
+    inputs = [json.loads(event_json) for _ in range(requests)]
+    for item in inputs:
+        call(item)
+
+
+def instructions(
+    env: dict[str, str], event: dict[str, Any], warmup: int, requests: int
+) -> dict[str, float]:
+    """Instructions per request of each variant: callgrind's total for `requests` requests
+    minus its total for none, after the same setup and warm-up, divided by `requests`.
+    Exact and repeatable, whatever else the machine does; it cannot see time spent waiting
+    (thread hand-offs, I/O), which the wall-clock ratios include."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("bench: --instructions needs valgrind")
+
+    def total(name: str, count: int) -> int:
+        result = subprocess.run(  # noqa: S603
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             __file__, "--count-child", name, "--event", json.dumps(event),
+             "--requests", str(count), "--warmup", str(warmup)],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+        if match is None:
+            raise SystemExit(f"bench: no instruction count for {name}")
+        return int(match.group(1).replace(",", ""))
+
+    return {name: (total(name, requests) - total(name, 0)) / requests for name in VARIANTS}
 
 
 # --- Orchestration ----------------------------------------------------------------------
@@ -376,12 +422,22 @@ def main() -> int:
         default=str(ROOT / ".venv" / "bin" / "python"),
         help="a Python with the dev tools (pytest, factory-boy) for setup",
     )
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        metavar="N",
+        help="also count instructions per request of each variant under callgrind (N requests)",
+    )
     parser.add_argument("--worker", choices=VARIANTS)
+    parser.add_argument("--count-child", choices=VARIANTS)
     parser.add_argument("--event")
     parser.add_argument("--pet-id", type=int)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.event, args.pet_id, args.warmup)
+        return 0
+    if args.count_child:
+        count_child(args.count_child, args.event, args.requests, args.warmup)
         return 0
     os.sched_setaffinity(0, {args.cpu})  # Inherited by every process started below.
     with tempfile.TemporaryDirectory(prefix="bench-lambda-") as tmp:
@@ -389,7 +445,20 @@ def main() -> int:
         workers = start_workers(env, event, pet_id, args.warmup)
         samples = run_rounds(workers, args.rounds, args.requests)
         cold = cold_start(env, event, args.cold_runs, args.package, args.python312, Path(tmp))
-    return report(samples, cold, args)
+        counted = (
+            instructions(env, event, args.warmup, args.instructions) if args.instructions else None
+        )
+    status = report(samples, cold, args)
+    if counted:
+        per = ", ".join(f"{name} {count / 1e6:.3f} M" for name, count in counted.items())
+        ratios = ", ".join(
+            f"{label} = {counted[x] / counted[y]:.3f}"
+            for label, (x, y) in {"a/b": ("a", "b"), "a/c": ("a", "c"), "a/d": ("a", "d"),
+                                  "e/b (A/A)": ("e", "b")}.items()
+        )  # fmt: skip
+        print(f"\nInstructions per request (callgrind, {args.instructions} requests): {per}")
+        print(f"Ratios by instructions (not the targets, which are wall-clock): {ratios}")
+    return status
 
 
 if __name__ == "__main__":
