@@ -31,6 +31,7 @@ def test_defaults_pass(settings: Any) -> None:
         "PHOTOS_MAX_PIXELS",
         "PHOTOS_UPLOAD_EXPIRES",
         "PHOTOS_URL_EXPIRES",
+        "PHOTOS_PROCESSING_TIMEOUT",
     ],
 )
 @pytest.mark.parametrize("value", [0, -1, "10", True, None])
