@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 from rest_framework.request import Request
+
+
+def repeated_names(data: Any, names: Collection[str] | None = None) -> list[str]:
+    """The keys of a QueryDict given more than once (only among `names`, when given).
+
+    Django hands a view the last value of a repeated key, silently dropping the others. A
+    plain dict (a JSON or raw body) cannot repeat a key: none.
+    """
+    lists = getattr(data, "lists", None)
+    if lists is None:
+        return []
+    return sorted(
+        name for name, values in lists() if len(values) > 1 and (names is None or name in names)
+    )
 
 
 class SingleValuedParamsFilter(BaseFilterBackend):
@@ -23,8 +37,7 @@ class SingleValuedParamsFilter(BaseFilterBackend):
     ) -> QuerySet[Any]:
         if getattr(view, "detail", False):
             return queryset  # get_object() filters too; a detail route has no parameters.
-        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
-        if repeated:
+        if repeated := repeated_names(request.query_params):
             raise ValidationError({name: ["Give this parameter once."] for name in repeated})
         return queryset
 

@@ -41,6 +41,7 @@ from apps.photos.serializers import (
     clean_filename,
 )
 from apps.photos.uploads import PolicyError
+from gatewayproject.filters import repeated_names
 from gatewayproject.parsers import JSONParser
 from gatewayproject.schema import ErrorSerializer
 
@@ -70,10 +71,7 @@ UPLOAD_FIELDS = ("file", "pet", "caption")
 
 def _repeated(data: Any, names: tuple[str, ...]) -> dict[str, list[str]]:
     """Errors for each of `names` sent more than once in a QueryDict."""
-    getlist = getattr(data, "getlist", None)
-    if getlist is None:
-        return {}
-    return {name: ["Send this field once."] for name in names if len(getlist(name)) > 1}
+    return {name: ["Send this field once."] for name in repeated_names(data, names)}
 
 
 class PhotoViewSet(
