@@ -158,10 +158,7 @@ def worker(name: str, event_json: str, pet_id: int, warmup: int) -> None:
         # Every variant must serve the same real response, or the timings compare nothing.
         protocol.write(json.dumps({"error": f"{first['statusCode']} {first['body'][:300]}"}))
         raise SystemExit(1)
-    for _ in range(warmup):
-        call(json.loads(event_json))
-    gc.collect()
-    gc.freeze()  # Every variant measured with init objects out of the collector's view.
+    warm_up(call, event_json, warmup)
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         count = json.loads(line)["n"]
@@ -175,14 +172,18 @@ def worker(name: str, event_json: str, pet_id: int, warmup: int) -> None:
         protocol.write(json.dumps({"wall": wall, "cpu": cpu}) + "\n")
 
 
+def warm_up(call: Any, event_json: str, warmup: int) -> None:
+    for _ in range(warmup):
+        call(json.loads(event_json))
+    gc.collect()
+    gc.freeze()  # Every variant measured with init objects out of the collector's view.
+
+
 def count_child(name: str, event_json: str, requests: int, warmup: int) -> None:
     """Under callgrind: set up one variant, warm it up, then serve `requests` requests."""
     sys.stdout = sys.stderr
     call = _variant(name, json.loads(event_json))
-    for _ in range(warmup):
-        call(json.loads(event_json))
-    gc.collect()
-    gc.freeze()
+    warm_up(call, event_json, warmup)
     inputs = [json.loads(event_json) for _ in range(requests)]
     for item in inputs:
         call(item)
