@@ -52,7 +52,7 @@ lint: install  ## ruff format --check and ruff check
 	$(BIN)/ruff check .
 
 typecheck: install  ## mypy with django-stubs and drf-stubs
-	$(BIN)/mypy apps gatewayproject
+	$(BIN)/mypy apps gatewayproject lambda_runtime localgateway
 
 migrations-check: install  ## Fail if a model change has no migration
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -74,7 +74,7 @@ package: install  ## Build the Lambda deployment zip reproducibly (build/lambda/
 test-package: install  ## Build the Lambda zip and test the artifact (skipped without a Python 3.12, unless CI is set)
 	@$(BIN)/python scripts/package.py --probe; status=$$?; \
 	if [ $$status -eq 0 ]; then $(MAKE) --no-print-directory package && \
-		LAMBDA_PACKAGE=$(LAMBDA_ZIP) $(BIN)/pytest tests/lambda_handler/test_package.py; \
+		LAMBDA_PACKAGE=$(LAMBDA_ZIP) $(BIN)/pytest tests/lambda_runtime/test_package.py; \
 	elif [ $$status -ne 1 ]; then exit $$status; fi
 
 $(BENCH_STAMP): pyproject.toml scripts/requirements.py

@@ -6,7 +6,7 @@ Per request, `GET /v1/pets/{id}` with the default /v1 authentication (credential
 tests/conftest.py's `auth_headers`), a real row, production settings on SQLite (persistent
 connections), each variant in its own process, all pinned to one CPU, rounds interleaved:
 
-  a  gatewayproject.lambda_handler.handler on payload-2.0 events (this project)
+  a  lambda_runtime.handler.handler on payload-2.0 events (this project)
   b  a raw WSGI call of the same Django app (the floor)
   c  Zappa's handler, DEBUG off, Zappa's own request log off (the peer)
   d  Mangum straight over Django's ASGI application (the naive way)
@@ -47,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.lambda_handler import events  # noqa: E402
+from tests.lambda_runtime import events  # noqa: E402
 
 VARIANTS = {
     "a": "this handler",
@@ -133,7 +133,7 @@ def _raw_wsgi(event: dict[str, Any]) -> Any:
 
 def _variant(name: str, event: dict[str, Any]) -> Any:
     if name == "a":
-        from gatewayproject.lambda_handler import handler
+        from lambda_runtime.handler import handler
 
         return lambda e: handler(e, Context())
     if name == "c":
@@ -232,7 +232,7 @@ def prepare(workdir: Path, setup_python: str) -> tuple[dict[str, str], dict[str,
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
     }
     setup = subprocess.run(  # noqa: S603
-        [setup_python, "-m", "tests.lambda_handler.probe", "setup"],
+        [setup_python, "-m", "tests.lambda_runtime.probe", "setup"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -320,7 +320,7 @@ def cold_start(
     prefix = f"import sys; sys.path[:0] = {paths!r}; "
     scripts = {
         "first": prefix + "import json; e = json.loads(sys.argv[1]); "
-        "from gatewayproject.lambda_handler import handler; "
+        "from lambda_runtime.handler import handler; "
         "status = handler(e, None)['statusCode']; import time; "
         "print(status, time.process_time(), flush=True)",
         "setup": prefix + "import django; django.setup(); import time; "

@@ -6,12 +6,12 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from gatewayproject.views import HealthView
+from apps.common.views import HealthView
 
-handler400 = "gatewayproject.errors.bad_request"
-handler403 = "gatewayproject.errors.permission_denied"
-handler404 = "gatewayproject.errors.page_not_found"
-handler500 = "gatewayproject.errors.server_error"
+handler400 = "apps.common.errors.bad_request"
+handler403 = "apps.common.errors.permission_denied"
+handler404 = "apps.common.errors.page_not_found"
+handler500 = "apps.common.errors.server_error"
 
 v1_patterns: list[URLPattern | URLResolver] = [
     path("", include("apps.pets.urls")),

@@ -23,7 +23,7 @@ timeout = 28
 graceful_timeout = 20
 # /tmp is the task's writable volume; the root filesystem is read-only.
 worker_tmp_dir = "/tmp"  # noqa: S108
-# The app writes one JSON line per request itself (gatewayproject.middleware).
+# The app writes one JSON line per request itself (apps.common.middleware).
 accesslog = None
 errorlog = "-"
 

@@ -2,7 +2,7 @@
 
 Zappa deploys one function per stage, and every event reaches its `lambda_handler`: HTTP
 requests from the HTTP API, the photo bucket's S3 notifications, and `zappa manage`/`invoke`
-calls. This sends each to the project's own entry point in gatewayproject.lambda_handler,
+calls. This sends each to the project's own entry point in lambda_runtime.handler,
 imported on first use so a cold start loads only what the event needs.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-ENTRY_MODULE = "gatewayproject.lambda_handler"
+ENTRY_MODULE = "lambda_runtime.handler"
 
 
 def route(event: Any) -> str:
-    """The name of the gatewayproject.lambda_handler function that handles `event`."""
+    """The name of the lambda_runtime.handler function that handles `event`."""
     if isinstance(event, dict):
         records = event.get("Records")
         first = records[0] if isinstance(records, list) and records else None

@@ -6,7 +6,8 @@
    for Lambda's platform: `pip install --platform manylinux_2_28_<arch> --platform
    manylinux2014_<arch> --implementation cp --python-version 3.12 --only-binary=:all:
    --target ...` (no Docker needed), leaving out the AWS SDK the runtime provides.
-2. The app (gatewayproject/, apps/), without tests, benchmarks, scripts, docs or .env.
+2. The app (gatewayproject/, apps/, lambda_runtime/; never localgateway/), without tests,
+   benchmarks, scripts, docs or .env.
 3. Static files collected into staticfiles/ (WhiteNoise serves them from the function),
    by a Python 3.12 running the package itself with production settings and dummy secrets.
 4. Bytecode compiled by Python 3.12 (bytecode is version-specific) in `unchecked-hash`
@@ -34,7 +35,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_PACKAGES = ("gatewayproject", "apps")
+APP_PACKAGES = ("gatewayproject", "apps", "lambda_runtime")
 ZIP_NAME = "gatewayproject-lambda.zip"
 MIB = 1024 * 1024
 ZIP_BUDGET = 40 * MIB

@@ -43,7 +43,7 @@ class APIKeyAuthentication(BaseAuthentication):
             if rejected.prefix:
                 request._request.api_key_prefix = rejected.prefix  # type: ignore[attr-defined]
             raise exceptions.AuthenticationFailed() from None
-        # Read by the access log (gatewayproject.middleware) on the Django request.
+        # Read by the access log (apps.common.middleware) on the Django request.
         request._request.api_key_prefix = key.prefix  # type: ignore[attr-defined]
         return key.owner, key
 

@@ -7,8 +7,8 @@ import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.common.fields import StrictCharField
 from apps.pets.models import BIRTH_DATE_IN_FUTURE, NAME_MAX_LENGTH, NOTES_MAX_LENGTH, Pet
-from gatewayproject.fields import StrictCharField
 
 
 class PetSerializer(serializers.ModelSerializer[Pet]):

@@ -1,7 +1,7 @@
 """Routes for /v1/pets; the trailing slash is optional."""
 
+from apps.common.routers import OptionalSlashRouter
 from apps.pets.views import PetViewSet
-from gatewayproject.routers import OptionalSlashRouter
 
 app_name = "pets"
 

@@ -20,8 +20,8 @@ from django.http import HttpRequest
 from rest_framework import parsers
 from rest_framework.exceptions import APIException
 
+from apps.common.errors import message_for
 from apps.photos.conf import photos
-from gatewayproject.errors import message_for
 
 # Room for the multipart framing and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gatewayproject.schema import AutoSchema
+from apps.common.schema import AutoSchema
 
 
 class UploadSchema(AutoSchema):

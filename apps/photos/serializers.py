@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from apps.common.fields import StrictCharField
 from apps.pets.models import Pet
 from apps.photos import selectors
 from apps.photos.conf import photos
@@ -23,7 +24,6 @@ from apps.photos.models import (
     Photo,
     PhotoStatus,
 )
-from gatewayproject.fields import StrictCharField
 
 CONTENT_TYPES = tuple(EXTENSIONS)
 _DIGITS = re.compile(r"[0-9]+")

@@ -2,8 +2,8 @@
 
 from django.urls import re_path
 
+from apps.common.routers import OptionalSlashRouter
 from apps.photos.views import LocalUploadView, PhotoViewSet
-from gatewayproject.routers import OptionalSlashRouter
 
 app_name = "photos"
 

@@ -19,6 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.filters import repeated_names
+from apps.common.parsers import JSONParser
+from apps.common.schema import ErrorSerializer
 from apps.photos import selectors, services, storage
 from apps.photos.filters import PhotoFilter
 from apps.photos.models import CAPTION_MAX_LENGTH, Photo
@@ -41,9 +44,6 @@ from apps.photos.serializers import (
     clean_filename,
 )
 from apps.photos.uploads import PolicyError
-from gatewayproject.filters import repeated_names
-from gatewayproject.parsers import JSONParser
-from gatewayproject.schema import ErrorSerializer
 
 PHOTO_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The photo's id."

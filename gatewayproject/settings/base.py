@@ -35,12 +35,11 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "apps.api_keys",
     "apps.photos",
-    "apps.gateway",
 ]
 
 MIDDLEWARE = [
-    "gatewayproject.middleware.RequestContextMiddleware",
-    "gatewayproject.middleware.JSONErrorMiddleware",
+    "apps.common.middleware.RequestContextMiddleware",
+    "apps.common.middleware.JSONErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -127,14 +126,14 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 # The storages put these relative URLs under each request's stage prefix (/prod/static/...);
-# Django's own would use the prefix of start-up, none. See gatewayproject/storages.py.
+# Django's own would use the prefix of start-up, none. See apps/common/storages.py.
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {
-        "BACKEND": "gatewayproject.storages.StageAwareFileSystemStorage",
+        "BACKEND": "apps.common.storages.StageAwareFileSystemStorage",
         "OPTIONS": {"base_url": MEDIA_URL},
     },
     "staticfiles": {
-        "BACKEND": "gatewayproject.storages.StageAwareManifestStaticFilesStorage",
+        "BACKEND": "apps.common.storages.StageAwareManifestStaticFilesStorage",
         "OPTIONS": {"base_url": STATIC_URL},
     },
 }
@@ -181,7 +180,7 @@ if AWS_STORAGE_BUCKET_NAME:
 # DJANGO_SCRIPT_NAME is a fixed prefix (FORCE_SCRIPT_NAME) for servers behind a proxy that
 # strips it. The Lambda handler works the prefix out per request instead: "auto" (the
 # stage, on default execute-api hosts only), "off", or a fixed "/prefix" (say, a custom
-# domain's API mapping key). See gatewayproject/lambda_stage.py and the README.
+# domain's API mapping key). See lambda_runtime/stage.py and the README.
 FORCE_SCRIPT_NAME = env.str("DJANGO_SCRIPT_NAME", default="") or None
 API_GATEWAY_STAGE_PREFIX = env.str("API_GATEWAY_STAGE_PREFIX", default="auto")
 
@@ -199,21 +198,21 @@ REST_FRAMEWORK = {
     # The key's usage plan: token-bucket throttle and quota, metered per keyed request.
     "DEFAULT_THROTTLE_CLASSES": ["apps.api_keys.throttling.UsagePlanThrottle"],
     # JSON only by default; upload views opt in to multipart and raw image bodies.
-    "DEFAULT_PARSER_CLASSES": ["gatewayproject.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.common.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "gatewayproject.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "gatewayproject.filters.SingleValuedParamsFilter",
+        "apps.common.filters.SingleValuedParamsFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
-        "gatewayproject.filters.StrictSearchFilter",
-        "gatewayproject.filters.StrictOrderingFilter",
+        "apps.common.filters.StrictSearchFilter",
+        "apps.common.filters.StrictOrderingFilter",
     ],
-    "EXCEPTION_HANDLER": "gatewayproject.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "gatewayproject.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.common.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apps.common.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "URL_FORMAT_OVERRIDE": None,
@@ -233,7 +232,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Servers come from the request, so a stage prefix ("/prod") is part of them.
-    "DEFAULT_GENERATOR_CLASS": "gatewayproject.schema.SchemaGenerator",
+    "DEFAULT_GENERATOR_CLASS": "apps.common.schema.SchemaGenerator",
     "ENUM_NAME_OVERRIDES": {
         "PhotoStatusEnum": "apps.photos.models.PhotoStatus.choices",
         "PhotoContentTypeEnum": "apps.photos.serializers.CONTENT_TYPES",
@@ -261,7 +260,7 @@ LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "gatewayproject.logging.JSONFormatter"}},
+    "formatters": {"json": {"()": "apps.common.logging.JSONFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {

@@ -8,6 +8,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
+# The local API Gateway (manage.py rungateway): a development tool, never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "localgateway"]  # noqa: F405
+
 # Serve static files straight from the app directories: no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
@@ -15,7 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {
-        "BACKEND": "gatewayproject.storages.StageAwareStaticFilesStorage",
+        "BACKEND": "apps.common.storages.StageAwareStaticFilesStorage",
         "OPTIONS": {"base_url": STATIC_URL},  # noqa: F405
     },
 }

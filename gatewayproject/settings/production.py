@@ -4,7 +4,7 @@ import re
 
 from django.core.exceptions import ImproperlyConfigured
 
-from gatewayproject.aws_secrets import database_credentials, secret_from_env
+from lambda_runtime.aws_secrets import database_credentials, secret_from_env
 
 from .base import *  # noqa: F403
 from .base import configure_database, env

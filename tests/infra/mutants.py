@@ -145,8 +145,8 @@ MUTANTS = [
     ),
     Mutant(
         "wrong handler",
-        "Handler: gatewayproject.lambda_handler.process_photos",
-        "Handler: gatewayproject.lambda_handler.photos",
+        "Handler: lambda_runtime.handler.process_photos",
+        "Handler: lambda_runtime.handler.photos",
         RULES,
         "handlers",
     ),
@@ -197,7 +197,7 @@ MUTANTS = [
     # cfn-lint warns first (W2533); warnings fail the build too.
     Mutant(
         "handler removed",
-        "      Handler: gatewayproject.lambda_handler.manage\n",
+        "      Handler: lambda_runtime.handler.manage\n",
         "",
         CFN_LINT_SOURCE,
     ),

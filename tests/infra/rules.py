@@ -30,9 +30,9 @@ ROUTE_KEYS = {
 }
 JWT_ROUTE_KEYS = {key for key in ROUTE_KEYS if key.endswith("/v1/{proxy+}")}
 HANDLERS = {
-    "ApiFunction": "gatewayproject.lambda_handler.handler",
-    "ManageFunction": "gatewayproject.lambda_handler.manage",
-    "PhotoFunction": "gatewayproject.lambda_handler.process_photos",
+    "ApiFunction": "lambda_runtime.handler.handler",
+    "ManageFunction": "lambda_runtime.handler.manage",
+    "PhotoFunction": "lambda_runtime.handler.process_photos",
 }
 UPLOAD_PREFIX = "uploads/"
 HTTP_API_TIMEOUT_SECONDS = (

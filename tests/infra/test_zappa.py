@@ -147,7 +147,7 @@ def test_zappa_template_runs_offline_and_lints_clean(local_settings: Path) -> No
 
 @pytest.fixture
 def entry_points(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
-    """A stand-in gatewayproject.lambda_handler that records which entry point ran."""
+    """A stand-in lambda_runtime.handler that records which entry point ran."""
     calls: list[tuple[str, Any]] = []
     module = types.ModuleType(zappa_entry.ENTRY_MODULE)
     for name in ("handler", "manage", "process_photos"):

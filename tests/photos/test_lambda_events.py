@@ -126,7 +126,7 @@ def test_unknown_events_are_logged_and_ignored(
 
 
 def test_the_lambda_entry_point_routes_the_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gatewayproject import lambda_handler
+    from lambda_runtime import handler as lambda_handler
 
     assert lambda_handler.process_photos(SCHEDULED, None) == {"swept": {}}
     assert lambda_handler.process_photos({"unexpected": True}, None) == {"ignored": "unknown event"}

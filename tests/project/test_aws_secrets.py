@@ -11,7 +11,7 @@ import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from gatewayproject import aws_secrets
+from lambda_runtime import aws_secrets
 from tests.project.extension_server import TOKEN, FakeExtension, serve
 from tests.subprocesses import run_python
 
@@ -163,7 +163,7 @@ def test_a_database_secret_without_a_password_names_the_variable(
 
 
 def test_importing_the_module_does_not_import_boto3() -> None:
-    script = "import sys, gatewayproject.aws_secrets; print('boto3' in sys.modules)"
+    script = "import sys, lambda_runtime.aws_secrets; print('boto3' in sys.modules)"
 
     result = run_python(script)
     assert result.returncode == 0, result.stderr

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from gatewayproject.errors import flatten_errors
+from apps.common.errors import flatten_errors
 
 pytestmark = pytest.mark.django_db
 

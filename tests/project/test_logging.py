@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.test import Client
 
-from gatewayproject.logging import JSONFormatter, request_context
+from apps.common.logging import JSONFormatter, request_context
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,1 @@
+"""Shared API plumbing every app imports: errors, pagination, filters, parsers, schema, fields."""

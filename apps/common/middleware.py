@@ -1,0 +1,126 @@
+"""Project-wide middleware: request id and access log, and JSON for every API error."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from django.http import Http404, HttpRequest, HttpResponse
+
+from apps.common.errors import error_json, json_error, message_for
+from apps.common.logging import request_context
+
+access_logger = logging.getLogger("gatewayproject.request")
+error_logger = logging.getLogger("gatewayproject.errors")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._=/+-]{1,128}$")
+
+
+def _request_id(request: HttpRequest) -> str:
+    """The gateway's request id when a front door supplied one, else a new one.
+
+    The Lambda adapter passes API Gateway's `requestContext.requestId` (or the ALB's trace
+    id) under "gatewayproject.request_id"; that one wins over a client's X-Request-Id.
+    """
+    for supplied in (
+        request.META.get("gatewayproject.request_id") or "",
+        request.META.get("HTTP_X_REQUEST_ID", ""),
+    ):
+        if _REQUEST_ID.match(supplied):
+            return str(supplied)
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Gives each request an id and writes one JSON access-log line when it is done."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        request_id = _request_id(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        # In Lambda the adapter's context adds the Lambda request id (as `requestId`, the
+        # name Lambda's JSON log format uses) and the gateway's id (`gatewayRequestId`).
+        context = {"requestId": request_id, **request.META.get("gatewayproject.context", {})}
+        token = request_context.set(context)
+        try:
+            response = self.get_response(request)
+            response["X-Request-Id"] = request_id
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "durationMs": round((time.perf_counter() - started) * 1000, 3),
+            }
+            if key_prefix := getattr(request, "api_key_prefix", None):
+                fields["keyPrefix"] = key_prefix
+            if rejected := getattr(request, "api_key_rejected", None):
+                fields["keyRejected"] = rejected
+            access_logger.info("request", extra=fields)
+            return response
+        finally:
+            request_context.reset(token)
+
+
+class JSONErrorMiddleware:
+    """Every error outside the admin leaves as {"message": ...}, with DEBUG on or off.
+
+    Django answers some errors itself with HTML (the DEBUG 404 page, CSRF failures,
+    405 from plain views); this rewrites those, and turns unhandled exceptions into a
+    logged 500.
+    """
+
+    html_prefixes = ("/admin/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code >= 400 and self._wants_json(request) and _is_html(response):
+            message = message_for(response.status_code)
+            response.content = error_json(message)
+            response["Content-Type"] = "application/json"
+            if response.has_header("Content-Length"):  # set by CommonMiddleware for the HTML
+                response["Content-Length"] = str(len(response.content))
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not self._wants_json(request):
+            return None
+        if isinstance(exception, Http404):
+            return json_error(404)
+        if isinstance(exception, PermissionDenied):
+            return json_error(403)
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(413)
+        if isinstance(exception, (BadRequest, SuspiciousOperation)):
+            return json_error(400)
+        error_logger.exception(
+            "Unhandled exception", extra={"method": request.method, "path": request.path}
+        )
+        response = json_error(500)
+        # Already logged with its traceback; stop django.request logging it again.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
+
+    def _wants_json(self, request: HttpRequest) -> bool:
+        return not request.path_info.startswith(self.html_prefixes)
+
+
+def _is_html(response: HttpResponse) -> bool:
+    if getattr(response, "streaming", False) or hasattr(response, "accepted_renderer"):
+        return False  # DRF responses are already rendered in the negotiated format.
+    content_type = response.get("Content-Type", "")
+    return not content_type.startswith("application/json")

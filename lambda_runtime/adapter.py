@@ -1,0 +1,244 @@
+"""Mangum's event parsing and response shaping around Django's WSGI application.
+
+Mangum recognises each front door (HTTP API payload 2.0 and 1.0, REST API, ALB, Function
+URL), parses the event into an ASGI scope and shapes the response for it (v2 `cookies`,
+v1/ALB `multiValueHeaders`, base64 for non-text bodies). Running Django through its ASGI
+handler costs about 16 thread hand-offs per request (measured 2.6x a WSGI call) and breaks
+persistent connections (Django ticket 33497), so this subclass turns the scope into a WSGI
+environ and calls Django's WSGI handler synchronously: no event loop, no threads, no
+lifespan messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from functools import cached_property
+from typing import Any, cast
+
+from django.conf import settings
+from mangum import Mangum
+from mangum.handlers import ALB, APIGateway, HTTPGateway
+from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
+
+from apps.common.errors import error_json, message_for
+from apps.common.logging import request_context
+from lambda_runtime.stage import StagePrefix, stage_prefix
+from lambda_runtime.wsgi import (
+    WSGIApplication,
+    build_environ,
+    call_application,
+    path_is_decoded,
+    raw_path,
+    wsgi_path,
+)
+
+logger = logging.getLogger("gatewayproject.lambda")
+
+
+class UnsupportedEventError(Exception):
+    """The event is not an HTTP request from a front door this handler serves."""
+
+
+class MalformedEventError(Exception):
+    """The event looks like an HTTP request but cannot be read as one."""
+
+
+class InvalidBodyError(Exception):
+    """`isBase64Encoded` is true but the body is not base64."""
+
+
+def _decode_body(event: dict[str, Any]) -> bytes:
+    body = event.get("body")
+    if not body:
+        return b""
+    if not isinstance(body, str):
+        raise MalformedEventError("the event's body is not a string")
+    if event.get("isBase64Encoded"):
+        try:
+            # Strict: Mangum's lenient decoding would silently drop stray characters.
+            return base64.b64decode(body, validate=True)
+        except binascii.Error:
+            raise InvalidBodyError from None
+    return body.encode()
+
+
+# Mangum's handlers rebuild the scope on every attribute access (twice per request);
+# these compute it once, and decode the body strictly.
+class _HTTPAPIEvent(HTTPGateway):
+    @cached_property
+    def scope(self) -> Scope:
+        return HTTPGateway.scope.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @cached_property
+    def body(self) -> bytes:
+        return _decode_body(self.event)
+
+
+class _RESTEvent(APIGateway):
+    @cached_property
+    def scope(self) -> Scope:
+        return APIGateway.scope.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @cached_property
+    def body(self) -> bytes:
+        return _decode_body(self.event)
+
+
+class _ALBEvent(ALB):
+    @cached_property
+    def scope(self) -> Scope:
+        return ALB.scope.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @cached_property
+    def body(self) -> bytes:
+        return _decode_body(self.event)
+
+
+# Mangum's order (first match wins). Function URL events are payload 2.0 events.
+HANDLERS: tuple[type[LambdaHandler], ...] = (_ALBEvent, _HTTPAPIEvent, _RESTEvent)
+
+
+def _is_http_proxy_event(event: Any) -> bool:
+    if not isinstance(event, dict) or not isinstance(event.get("requestContext"), dict):
+        return False
+    request_context = event["requestContext"]
+    # WebSocket messages and authorizer inputs share the proxy events' keys but want a
+    # different answer; serving them as HTTP requests would only hide the misconfiguration.
+    return "eventType" not in request_context and event.get("type") not in ("REQUEST", "TOKEN")
+
+
+class LambdaWSGIAdapter(Mangum):
+    """`adapter(event, context)` → the front door's response dict, via Django's WSGI handler."""
+
+    def __init__(self, app: WSGIApplication, **options: Any) -> None:
+        # lifespan="off": Django has no lifespan protocol, and Mangum would run (and log
+        # the failure of) a startup/shutdown cycle around every invocation (mangum#342).
+        super().__init__(cast(ASGI, app), lifespan="off", **options)
+        self.wsgi_app = app
+        # Fail at init, not at the first request, on a bad API_GATEWAY_STAGE_PREFIX.
+        self._stage_prefix()
+
+    def _setup_event_loop(self) -> None:
+        """No event loop: nothing here is asynchronous."""
+
+    def infer(self, event: Any, context: LambdaContext) -> LambdaHandler:
+        if _is_http_proxy_event(event):
+            for handler_cls in HANDLERS:
+                if handler_cls.infer(event, context, self.config):
+                    return handler_cls(event, context, self.config)
+        raise UnsupportedEventError(_describe(event))
+
+    def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        log_context: dict[str, Any] = {}
+        if lambda_id := getattr(context, "aws_request_id", None):
+            log_context["requestId"] = lambda_id
+        if gateway_id := gateway_request_id(event):
+            log_context["gatewayRequestId"] = gateway_id
+        token = request_context.set(log_context)
+        try:
+            return self._serve(event, context, log_context)
+        finally:
+            request_context.reset(token)
+
+    def _serve(
+        self, event: Any, context: LambdaContext, log_context: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            handler = self.infer(event, context)
+        except UnsupportedEventError as exc:
+            logger.error("Unsupported event: %s", exc)
+            return error_result(event, 400, "Unsupported event", log_context)
+        try:
+            environ = self._environ(handler, event)
+        except InvalidBodyError:
+            return error_result(event, 400, "Request body is not valid base64.", log_context)
+        except (KeyError, TypeError, AttributeError, ValueError, MalformedEventError) as exc:
+            logger.error("Malformed %s event: %r", type(handler).__name__[1:], exc)
+            return error_result(event, 400, "Malformed request event", log_context)
+        environ["aws.event"] = event
+        environ["aws.context"] = context
+        environ["gatewayproject.request_id"] = log_context.get("gatewayRequestId")
+        environ["gatewayproject.context"] = log_context
+        try:
+            return handler(call_application(self.wsgi_app, environ))
+        except Exception:
+            logger.exception("The Lambda adapter failed")
+            return error_result(event, 500, None, log_context)
+
+    def _environ(self, handler: LambdaHandler, event: dict[str, Any]) -> dict[str, Any]:
+        environ = build_environ(handler.scope, handler.body)
+        if "HTTP_HOST" not in environ and (domain := event["requestContext"].get("domainName")):
+            environ["HTTP_HOST"] = str(domain)  # The host the client connected to.
+        prefix = self._stage_prefix()
+        path = wsgi_path(raw_path(event), decoded=path_is_decoded(event))
+        environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix.split(
+            event, environ.get("HTTP_HOST", ""), path
+        )
+        if "multiValueHeaders" in event and "HTTP_COOKIE" in environ:
+            environ["HTTP_COOKIE"] = _rest_cookies(event) or environ["HTTP_COOKIE"]
+        return environ
+
+    def _stage_prefix(self) -> StagePrefix:
+        # Read per request (two attribute reads and a cached parse) so overrides apply.
+        return stage_prefix(
+            getattr(settings, "API_GATEWAY_STAGE_PREFIX", "auto"), settings.FORCE_SCRIPT_NAME
+        )
+
+
+def _rest_cookies(event: dict[str, Any]) -> str:
+    """REST/ALB multi-value Cookie headers: Mangum joins them with ", ", which is not a
+    cookie separator; join with "; " instead."""
+    for name, values in (event.get("multiValueHeaders") or {}).items():
+        if name.lower() == "cookie" and isinstance(values, list):
+            return "; ".join(v for v in values if isinstance(v, str))
+    return ""
+
+
+def gateway_request_id(event: Any) -> str | None:
+    """API Gateway's `requestContext.requestId`, or the ALB's X-Amzn-Trace-Id."""
+    if not isinstance(event, dict):
+        return None
+    request_context_ = event.get("requestContext")
+    if isinstance(request_context_, dict) and isinstance(request_context_.get("requestId"), str):
+        return str(request_context_["requestId"])
+    headers = event.get("headers") or {}
+    multi = event.get("multiValueHeaders") or {}
+    trace = headers.get("x-amzn-trace-id") if isinstance(headers, dict) else None
+    if trace is None and isinstance(multi, dict):
+        values = multi.get("x-amzn-trace-id")
+        trace = values[0] if isinstance(values, list) and values else None
+    return trace if isinstance(trace, str) else None
+
+
+def error_result(
+    event: Any, status: int, message: str | None, log_context: dict[str, Any]
+) -> dict[str, Any]:
+    """An error in the project's one shape, valid for every front door (a v2, v1 or ALB
+    response: ALB with multi-value headers on must answer with `multiValueHeaders`)."""
+    headers = {"content-type": "application/json"}
+    if gateway_id := log_context.get("gatewayRequestId"):
+        headers["x-request-id"] = gateway_id
+    result: dict[str, Any] = {
+        "statusCode": status,
+        "body": error_json(message or message_for(status)).decode(),
+        "isBase64Encoded": False,
+    }
+    if isinstance(event, dict) and "multiValueHeaders" in event:
+        result["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
+    else:
+        result["headers"] = headers
+    return result
+
+
+def _describe(event: Any) -> str:
+    """What the event looks like, without its values (they may hold secrets)."""
+    if not isinstance(event, dict):
+        return f"a JSON {type(event).__name__}, not an object"
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        source = str(records[0].get("eventSource") or records[0].get("EventSource") or "?")
+        return f"records from {source}; this entry point serves HTTP requests only"
+    keys = ", ".join(sorted(map(str, event))[:12]) or "no keys"
+    return f"an object with keys: {keys}"

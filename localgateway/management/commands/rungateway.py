@@ -1,0 +1,232 @@
+"""`manage.py rungateway [ADDR:PORT]`: serve the app through an emulated API Gateway HTTP API."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import get_script_prefix
+
+from localgateway.spec import ApiSpec, TemplateError, load_spec
+
+DEFAULT_ADDR = "127.0.0.1"
+DEFAULT_PORT = 3000
+# Large enough that the gateway, not the HTTP parser, answers oversized headers.
+MAX_INCOMPLETE_EVENT = 1024 * 1024
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the local API Gateway: each HTTP request becomes the payload-2.0 event a real "
+        "HTTP API sends, is handled by the Lambda handler from infra/template.yaml, and "
+        "goes back through the gateway's CORS, limits and error rules."
+    )
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            default=f"{DEFAULT_ADDR}:{DEFAULT_PORT}",
+            help="Address and port (default 127.0.0.1:3000).",
+        )
+        parser.add_argument(
+            "--template",
+            default=str(Path(settings.BASE_DIR) / "infra" / "template.yaml"),
+            help="SAM template to read (default infra/template.yaml).",
+        )
+        parser.add_argument(
+            "--api", help="Logical id of the AWS::Serverless::HttpApi (if several)."
+        )
+        parser.add_argument(
+            "--stage",
+            help="Stage to serve: a name (served under /NAME) or $default "
+            "(served under /). Default: the template's StageName.",
+        )
+        parser.add_argument(
+            "--parameter",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="Template parameter value (repeatable).",
+        )
+        parser.add_argument(
+            "--upstream",
+            help="Private-integration mode: proxy to this HTTP server "
+            "(e.g. http://127.0.0.1:8001) as the VPC link does.",
+        )
+        parser.add_argument(
+            "--isolate",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Run the handler in up to N worker processes, like separate Lambda "
+            "instances (default: threads in this process).",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=10,
+            help="Requests handled at once in thread mode (default 10).",
+        )
+        parser.add_argument(
+            "--handler", help="Override the template's Lambda handler (dotted path)."
+        )
+        parser.add_argument(
+            "--timeout", type=float, help="Override the integration timeout (seconds)."
+        )
+        parser.add_argument(
+            "--storage-path",
+            action="append",
+            default=None,
+            metavar="PATH",
+            help="A path served straight by the app, outside the gateway, as object storage "
+            "is reached (default: the local presigned-upload endpoint, S3's stand-in).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import uvicorn  # only the gateway needs it; keep it off other code paths
+
+        host, port = _addrport(options["addrport"])
+        spec = self._spec(options)
+        app = self._app(spec, options)
+        self._banner(spec, host, port, options)
+        _configure_access_log()
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            lifespan="on",
+            access_log=False,
+            log_level="warning",
+            h11_max_incomplete_event_size=MAX_INCOMPLETE_EVENT,
+            timeout_graceful_shutdown=5,
+        )
+        uvicorn.Server(config).run()
+
+    def _spec(self, options: dict[str, Any]) -> ApiSpec:
+        parameters = dict(_key_value(item) for item in options["parameter"])
+        try:
+            spec = load_spec(
+                Path(options["template"]),
+                stage=options["stage"],
+                api=options["api"],
+                parameters=parameters,
+                variant="container" if options["upstream"] else "lambda",
+            )
+        except TemplateError as exc:
+            raise CommandError(str(exc)) from exc
+        old_format = [
+            r.key for r in spec.routes if r.integration == "lambda" and r.payload_format != "2.0"
+        ]
+        if old_format:
+            raise CommandError(
+                f"routes {old_format} use payload format 1.0; rungateway builds 2.0 events only"
+            )
+        return spec
+
+    def _app(self, spec: ApiSpec, options: dict[str, Any]) -> Any:
+        from localgateway.integrations import ProcessInvoker, ThreadInvoker
+        from localgateway.server import GatewayApp
+        from localgateway.upstream import HttpUpstream
+
+        if options["upstream"]:
+            try:
+                upstream = HttpUpstream(options["upstream"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            return GatewayApp(spec, upstream=upstream, timeout_override=options["timeout"])
+        handlers = {route.handler for route in spec.routes}
+        handler = options["handler"] or (handlers.pop() if len(handlers) == 1 else None)
+        if not handler:
+            raise CommandError(
+                f"routes use several handlers {sorted(handlers)}; choose one with --handler"
+            )
+        invoker: Any
+        if options["isolate"]:
+            invoker = ProcessInvoker(handler, options["isolate"])
+        else:
+            try:
+                invoker = ThreadInvoker(handler, options["concurrency"])
+            except ImportError as exc:
+                raise CommandError(f"cannot import the handler {handler}: {exc}") from exc
+        return GatewayApp(
+            spec,
+            invoker=invoker,
+            timeout_override=options["timeout"],
+            storage=_storage(options["storage_path"]),
+        )
+
+    def _banner(self, spec: ApiSpec, host: str, port: int, options: dict[str, Any]) -> None:
+        base = f"http://{host}:{port}" + ("" if spec.stage == "$default" else f"/{spec.stage}")
+        mode = (
+            f"proxying to {options['upstream']}"
+            if options["upstream"]
+            else (
+                f"Lambda handler in {options['isolate']} worker processes"
+                if options["isolate"]
+                else "Lambda handler in threads"
+            )
+        )
+        self.stdout.write(
+            f"Local API Gateway for {spec.name} (stage {spec.stage}, {mode})\n"
+            f"  API:    {base}/v1/pets\n"
+            f"  Docs:   {base}/v1/docs\n"
+            f"  Admin:  {base}/admin/\n"
+            f"  Health: {base}/health\n"
+            "Get an API key and call the API (in another terminal):\n"
+            "  KEY=$(.venv/bin/python manage.py create_api_key --user me --create-user)\n"
+            f'  curl -H "x-api-key: $KEY" {base}/v1/pets\n'
+            "An admin for /admin/: .venv/bin/python manage.py createsuperuser\n"
+            "Quit with CONTROL-C.\n"
+        )
+
+
+def _storage(paths: list[str] | None) -> tuple[tuple[str, ...], Any]:
+    """Paths of the local object store (presigned uploads) and the app that serves them.
+
+    With S3 the presigned form goes to the bucket, never through API Gateway; locally the
+    app stands in for the bucket, so its endpoint must not get the gateway's 10 MB / 6 MB
+    limits either, or a 20 MB upload that works against S3 would fail here.
+    """
+    from django.core.asgi import get_asgi_application
+    from django.urls import NoReverseMatch, reverse
+
+    if paths is None:
+        try:
+            paths = [reverse("photos:upload-local").removeprefix(get_script_prefix().rstrip("/"))]
+        except NoReverseMatch:
+            paths = []
+    return tuple(p.rstrip("/") for p in paths), get_asgi_application()
+
+
+def _addrport(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise CommandError(f"{value!r} is not ADDR:PORT or PORT")
+    if ":" in host:
+        # Mangum reads "host:port" from the Host header by splitting on ":".
+        raise CommandError("IPv6 addresses are not supported; use 127.0.0.1 or a host name.")
+    return (host or DEFAULT_ADDR).strip("[]"), int(port)
+
+
+def _key_value(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise CommandError(f"--parameter needs KEY=VALUE, got {item!r}")
+    return key, value
+
+
+def _configure_access_log() -> None:
+    access = logging.getLogger("localgateway.access")
+    if not access.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False

@@ -1,0 +1,80 @@
+"""Run in a fresh interpreter by test_handler.py: a Lambda container's life, observed.
+
+`python -m tests.lambda_runtime.probe setup` migrates the database (through the `manage`
+entry point) and creates a user and a pet, printing the pet's id and the auth headers that
+tests/conftest.py's `auth_headers` fixture gives for that user. `... serve EVENT_JSON`
+imports the handler (init), serves the event N times, and prints what it saw as JSON;
+log lines go to stderr, after a marker line written just before the first request.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+MARKER = "--- first request ---"
+
+
+@dataclass
+class Context:
+    aws_request_id: str = "0c3e7b9a-4d7f-4b49-9a6a-probe0000001"
+
+
+def setup() -> dict[str, Any]:
+    from lambda_runtime.handler import manage
+
+    migrated = manage({"command": "migrate"}, Context())
+    if not migrated["ok"]:
+        raise SystemExit(migrated["output"])
+    from tests.conftest import auth_headers
+    from tests.factories import PetFactory, UserFactory
+
+    user = UserFactory(username="probe")
+    pet = PetFactory(owner=user, name="Probe")
+    # The fixture's function (pytest keeps it as __wrapped__): the one place that knows
+    # how /v1 authenticates.
+    headers = auth_headers.__wrapped__(None)(user)
+    return {"pet_id": pet.pk, "headers": headers}
+
+
+def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
+    import django
+    from django.apps import apps
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    from lambda_runtime.handler import handler
+
+    report: dict[str, Any] = {
+        "apps_ready_at_init": apps.ready,
+        "urlconf_loaded_at_init": "apps.pets.views" in sys.modules,
+    }
+    setup_calls, connects = [], []
+    django.setup = lambda *args, **kwargs: setup_calls.append(1)  # type: ignore[assignment]
+    connection_created.connect(lambda **kwargs: connects.append(1), weak=False)
+    print(MARKER, file=sys.stderr, flush=True)
+    results, open_after = [], []
+    for _ in range(times):
+        results.append(handler(json.loads(json.dumps(event)), Context()))
+        open_after.append(connection.connection is not None)
+    return report | {
+        "statuses": [r["statusCode"] for r in results],
+        "bodies": [r["body"] for r in results],
+        "connections_opened": len(connects),
+        "connection_open_after": open_after,
+        "setup_calls_while_serving": len(setup_calls),
+        "boto3_imported": "boto3" in sys.modules or "botocore" in sys.modules,
+    }
+
+
+def main() -> None:
+    if sys.argv[1] == "setup":
+        print(json.dumps(setup()))
+    else:
+        print(json.dumps(serve(json.loads(sys.argv[2]), int(sys.argv[3]))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""The handler module in a fresh interpreter with production settings, as in a Lambda
+container: init does the setup, serving imports no boto3, logs one line per request, and
+database connections persist (or not) exactly as CONN_MAX_AGE says."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.lambda_runtime import events
+from tests.lambda_runtime.probe import MARKER
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com"
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "tests.lambda_runtime.probe", *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def container(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A production-configured process environment with a migrated database, a user and
+    a pet, and a payload-2.0 event that reads that pet."""
+    tmp = tmp_path_factory.mktemp("container")
+    (tmp / "static").mkdir()
+    env = {
+        # No DJANGO_SETTINGS_MODULE: the handler must default to production settings.
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_STATIC_ROOT": str(tmp / "static"),
+    }
+    setup = _run(["setup"], env)
+    assert setup.returncode == 0, setup.stderr
+    prepared = json.loads(setup.stdout.splitlines()[-1])
+    event = events.http_api(path=f"/v1/pets/{prepared['pet_id']}", headers=prepared["headers"])
+    return {"env": env, "event": event, "pet_id": prepared["pet_id"]}
+
+
+def _serve(
+    container: dict[str, Any], times: int = 2, **env: str
+) -> tuple[dict[str, Any], list[str]]:
+    result = _run(["serve", json.dumps(container["event"]), str(times)], container["env"] | env)
+    assert result.returncode == 0, result.stderr
+    after_marker = result.stderr.split(MARKER + "\n", 1)[1]
+    return json.loads(result.stdout), after_marker.splitlines()
+
+
+@pytest.fixture(scope="module")
+def served(container: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    return _serve(container)
+
+
+def test_pets_are_served_with_production_settings(container: dict[str, Any], served: Any) -> None:
+    report, _ = served
+
+    assert report["statuses"] == [200, 200]
+    assert json.loads(report["bodies"][0])["id"] == container["pet_id"]
+
+
+def test_django_is_set_up_once_during_init(served: Any) -> None:
+    report, _ = served
+
+    assert report["apps_ready_at_init"] is True
+    assert report["urlconf_loaded_at_init"] is True
+    assert report["setup_calls_while_serving"] == 0
+
+
+def test_serving_pets_does_not_import_boto3(served: Any) -> None:
+    report, _ = served
+
+    assert report["boto3_imported"] is False
+
+
+def test_a_request_logs_exactly_one_info_line_and_nothing_else(served: Any) -> None:
+    _, lines = served
+
+    assert len(lines) == 2  # two requests
+    for line in lines:
+        doc = json.loads(line)
+        assert doc["level"] == "INFO"
+        assert doc["logger"] == "gatewayproject.request"
+        assert doc["requestId"] == "0c3e7b9a-4d7f-4b49-9a6a-probe0000001"
+        assert doc["gatewayRequestId"] == "LV7fzho-PHcEJPw="
+        assert doc["status"] == 200
+
+
+def test_the_database_connection_persists_between_invocations(served: Any) -> None:
+    report, _ = served
+
+    assert report["connections_opened"] == 1
+    assert report["connection_open_after"] == [True, True]
+
+
+def test_with_conn_max_age_zero_the_connection_is_closed_after_each_request(
+    container: dict[str, Any],
+) -> None:
+    report, _ = _serve(container, times=2, DATABASE_CONN_MAX_AGE="0")
+
+    assert report["statuses"] == [200, 200]
+    # request_finished ran (the adapter closed the response), which closed it.
+    assert report["connections_opened"] == 2
+    assert report["connection_open_after"] == [False, False]
+
+
+def test_without_required_settings_init_fails_naming_the_variable(
+    container: dict[str, Any],
+) -> None:
+    env = {k: v for k, v in container["env"].items() if k != "DJANGO_SECRET_KEY"}
+
+    result = _run(["serve", json.dumps(container["event"]), "1"], env)
+
+    assert result.returncode != 0
+    assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr

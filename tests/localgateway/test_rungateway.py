@@ -1,0 +1,278 @@
+"""`manage.py rungateway` as a real server: bad input gets API Gateway's answer and the
+server keeps serving; slow requests do not block others; worker-process isolation."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.localgateway.conftest import TEMPLATE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(*args: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "manage.py",
+            "rungateway",
+            f"127.0.0.1:{port}",
+            "--template",
+            str(TEMPLATE),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else "exited"
+                raise RuntimeError(output) from None
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("rungateway did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> str:
+    process.terminate()
+    try:
+        out, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out.decode()
+
+
+def run_rungateway(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `manage.py rungateway` to completion (for arguments it must refuse)."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "rungateway", *args],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[str]:
+    process, url = start("--handler", "tests.localgateway.handlers.echo", "--timeout", "1")
+    yield url
+    stop(process)
+
+
+def raw(url: str, payload: bytes, *, read: bool = True) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(payload)
+        if not read:
+            return b""
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def still_serving(url: str) -> bool:
+    return httpx.get(f"{url}/prod/v1/pets").status_code == 200
+
+
+def test_serves_through_the_lambda_path(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/prod/v1/pets?x=1&x=2")
+
+    assert response.status_code == 200
+    assert response.json()["queryStringParameters"] == {"x": "1,2"}
+    assert response.headers["apigw-requestid"]
+
+
+def test_a_20_mb_body_is_413_and_the_server_keeps_serving(gateway: str) -> None:
+    response = httpx.post(f"{gateway}/prod/v1/photos", content=b"x" * (20 * 1024 * 1024))
+
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Too Long"}
+    assert still_serving(gateway)
+
+
+def test_a_16_kb_header_is_rejected_and_the_server_keeps_serving(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/prod/v1/pets", headers={"x-big": "b" * 16 * 1024})
+
+    assert response.status_code == 431
+    assert response.json() == {"message": "Request Header Fields Too Large"}
+    assert still_serving(gateway)
+
+
+def test_percent_encoded_invalid_utf8_in_the_path_reaches_the_handler_decoded(
+    gateway: str,
+) -> None:
+    response = raw(gateway, b"GET /prod/v1/%FF%FE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+
+    assert response.startswith(b"HTTP/1.1 200")
+    # Decoded as an HTTP API does; bytes that are not UTF-8 become U+FFFD.
+    assert b'"rawPath": "/prod/v1/\\ufffd\\ufffd"' in response
+    assert still_serving(gateway)
+
+
+def test_raw_non_ascii_bytes_in_the_request_line_are_a_400(gateway: str) -> None:
+    response = raw(
+        gateway, b"GET /prod/v1/\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+
+    assert response.startswith(b"HTTP/1.1 400")
+    assert still_serving(gateway)
+
+
+def test_chunked_upload_arrives_whole(gateway: str) -> None:
+    body = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    request = (
+        b"POST /prod/v1/notes HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body
+    )
+
+    response = raw(gateway, request)
+
+    assert response.startswith(b"HTTP/1.1 200")
+    assert b'"body": "hello world"' in response
+
+
+def test_a_client_that_disconnects_mid_body_does_not_hurt(gateway: str) -> None:
+    raw(
+        gateway,
+        b"POST /prod/v1/pets HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial",
+        read=False,
+    )
+
+    assert still_serving(gateway)
+
+
+def test_a_handler_past_the_timeout_is_503_and_the_server_keeps_serving(gateway: str) -> None:
+    response = httpx.get(f"{gateway}/prod/v1/sleep?s=3", timeout=10)
+
+    assert response.status_code == 503
+    assert response.json() == {"message": "Service Unavailable"}
+    assert still_serving(gateway)
+
+
+def test_a_slow_request_does_not_block_others(gateway: str) -> None:
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        slow = pool.submit(httpx.get, f"{gateway}/prod/v1/sleep?s=0.8", timeout=10)
+        time.sleep(0.1)
+        started = time.monotonic()
+        fast = [pool.submit(httpx.get, f"{gateway}/prod/v1/pets") for _ in range(5)]
+        statuses = [future.result().status_code for future in fast]
+        fast_done = time.monotonic() - started
+        assert slow.result().status_code == 200
+
+    assert statuses == [200] * 5
+    assert fast_done < 0.7  # they finished while the slow one was still sleeping
+
+
+def test_a_non_dict_result_gets_the_gateway_answer() -> None:
+    process, url = start("--handler", "tests.localgateway.handlers.non_dict")
+    try:
+        response = httpx.get(f"{url}/prod/anything")
+        failing = httpx.get(f"{url}/prod/anything")
+    finally:
+        output = stop(process)
+
+    assert response.status_code == failing.status_code == 200
+    assert response.json() == [1, 2, 3]
+    assert output.count('"status":"200"') == 2  # one access-log line each
+
+
+def test_isolate_runs_the_handler_in_worker_processes_and_replaces_a_timed_out_one() -> None:
+    process, url = start(
+        "--handler", "tests.localgateway.handlers.echo", "--isolate", "2", "--timeout", "1"
+    )
+    try:
+        first = httpx.get(f"{url}/prod/v1/pets", timeout=30)
+        timed_out = httpx.get(f"{url}/prod/v1/sleep?s=5", timeout=30)
+        after = httpx.get(f"{url}/prod/v1/pets", timeout=30)
+    finally:
+        stop(process)
+
+    assert first.status_code == after.status_code == 200
+    assert timed_out.status_code == 503
+    assert int(first.headers["x-handler-pid"]) != process.pid
+    # The worker that served `first` took the slow request and was killed; a new one answered.
+    assert after.headers["x-handler-pid"] != first.headers["x-handler-pid"]
+
+
+def test_a_bad_template_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "template.yaml"
+    bad.write_text("Resources: {}\n")
+
+    result = run_rungateway("--template", str(bad))
+
+    assert result.returncode != 0
+    assert "expected one AWS::Serverless::HttpApi" in result.stderr
+
+
+def test_the_banner_prints_the_urls_and_how_to_get_a_key() -> None:
+    process, url = start("--handler", "tests.localgateway.handlers.echo")
+    output = stop(process)
+
+    assert f"API:    {url}/prod/v1/pets" in output
+    assert f"Docs:   {url}/prod/v1/docs" in output
+    assert f"Admin:  {url}/prod/admin/" in output
+    assert "create_api_key --user me --create-user" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["[::1]:3000"], "IPv6 addresses are not supported"),
+        (["127.0.0.1:99999"], "is not ADDR:PORT"),
+        (["--parameter", "oops"], "--parameter needs KEY=VALUE"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(args: list[str], message: str) -> None:
+    result = run_rungateway(*args, "--template", str(TEMPLATE))
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_payload_format_1_routes_are_refused(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        TEMPLATE.read_text().replace(
+            "            Path: /{proxy+}\n",
+            "            Path: /{proxy+}\n            PayloadFormatVersion: '1.0'\n",
+        )
+    )
+
+    result = run_rungateway("--template", str(template))
+
+    assert result.returncode != 0
+    assert "payload format 1.0" in result.stderr
