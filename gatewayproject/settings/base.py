@@ -180,7 +180,7 @@ if AWS_STORAGE_BUCKET_NAME:
 # DJANGO_SCRIPT_NAME is a fixed prefix (FORCE_SCRIPT_NAME) for servers behind a proxy that
 # strips it. The Lambda handler works the prefix out per request instead: "auto" (the
 # stage, on default execute-api hosts only), "off", or a fixed "/prefix" (say, a custom
-# domain's API mapping key). See lambda_runtime/stage.py and the README.
+# domain's API mapping key). See lambda_runtime/stage.py and docs/lambda.md.
 FORCE_SCRIPT_NAME = env.str("DJANGO_SCRIPT_NAME", default="") or None
 API_GATEWAY_STAGE_PREFIX = env.str("API_GATEWAY_STAGE_PREFIX", default="auto")
 
