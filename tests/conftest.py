@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.test import APIClient
 
+from apps.common.events import DomainEvent, subscribe, unsubscribe
 from tests.api_keys.factories import APIKeyFactory
 from tests.factories import UserFactory
 
@@ -64,3 +65,12 @@ def client_for(
 def api(client_for: Callable[[AbstractBaseUser], APIClient], user: AbstractBaseUser) -> APIClient:
     """A client for `user`."""
     return client_for(user)
+
+
+@pytest.fixture
+def published() -> Iterator[list[DomainEvent]]:
+    """Every domain event delivered (after commit) while the test runs, in order."""
+    received: list[DomainEvent] = []
+    subscribe(received.append, dispatch_uid="tests.published")
+    yield received
+    unsubscribe(dispatch_uid="tests.published")

@@ -1,4 +1,4 @@
-"""Writes to pets: create, update (bumping `version`), delete."""
+"""Writes to pets: create, update (bumping `version`), delete; each publishes its event."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from apps.common.events import publish
+from apps.pets import events
 from apps.pets.models import Pet
 
 UPDATABLE_FIELDS = frozenset({"name", "species", "birth_date", "notes"})
@@ -28,6 +30,7 @@ def pet_create(
     pet = Pet(owner=owner, name=name, species=species, birth_date=birth_date, notes=notes)
     _validate(pet)
     pet.save()
+    publish(events.pet_event(events.CREATED, pet))
     return pet
 
 
@@ -48,6 +51,7 @@ def pet_update(*, pet: Pet, data: dict[str, Any]) -> Pet:
         raise Http404("No such pet.")
     # Our UPDATE holds the row until commit, so it is still there to read back.
     pet.refresh_from_db(fields=["version", "updated_at"])
+    publish(events.pet_event(events.UPDATED, pet))
     return pet
 
 
@@ -59,4 +63,6 @@ def _validate(pet: Pet) -> None:
 
 @transaction.atomic
 def pet_delete(*, pet: Pet) -> None:
+    event = events.pet_event(events.DELETED, pet)  # before delete() clears the pk
     pet.delete()
+    publish(event)

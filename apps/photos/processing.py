@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
-from apps.photos import storage
+from apps.common.events import publish
+from apps.photos import events, storage
 from apps.photos.conf import DISPLAY_SIZE, THUMBNAIL_SIZE, photos
 from apps.photos.formats import EXTENSIONS, ImageRejectedError
 from apps.photos.models import REASON_MAX_LENGTH, Photo, PhotoStatus
@@ -170,6 +171,7 @@ def mark_ready(
         updated = _ours(photo).update(**values)
         if updated:
             transaction.on_commit(partial(storage.delete_quietly, obsolete))
+            _publish(events.READY, photo.pk)
     return updated == 1
 
 
@@ -190,7 +192,14 @@ def mark_failed(photo: Photo, *, reason: str, now: datetime.datetime) -> bool:
         )
         if updated:
             transaction.on_commit(partial(storage.delete_quietly, doomed))
+            _publish(events.FAILED, photo.pk)
     return updated == 1
+
+
+def _publish(event_type: str, photo_id: uuid.UUID) -> None:
+    """Publish the photo as this transaction wrote it (read back under the row lock the
+    UPDATE holds), delivered when it commits."""
+    publish(events.photo_event(event_type, Photo.objects.get(pk=photo_id)))
 
 
 def release(photo: Photo, *, status: str) -> None:

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.common.events import publish
 from apps.pets.models import Pet
-from apps.photos import processing, storage, uploads
+from apps.photos import events, processing, storage, uploads
 from apps.photos.conf import photos
 from apps.photos.formats import ImageRejectedError
 from apps.photos.models import Photo, PhotoStatus
@@ -98,6 +99,7 @@ def _create_ready(
         photo.processed_at = now
         with transaction.atomic():
             photo.save(force_insert=True)
+            publish(events.photo_event(events.READY, photo))
     except BaseException:
         storage.delete_quietly(saved)
         raise

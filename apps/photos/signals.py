@@ -1,8 +1,9 @@
-"""Signal receivers: a deleted photo's stored files go too, however the row was deleted.
+"""Signal receivers: a deleted photo's stored files go too, however the row was deleted,
+and its owner's clients hear `photo.deleted`.
 
 Deleting a pet or a user cascades to their photos without calling any photos service,
-so the cleanup hangs on post_delete (which Django sends for cascaded rows too), and runs
-only after the commit: a rolled-back delete keeps its files.
+so the cleanup and the event hang on post_delete (which Django sends for cascaded rows
+too), and run only after the commit: a rolled-back delete keeps its files and says nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
-from apps.photos import storage
+from apps.common.events import publish
+from apps.photos import events, storage
 from apps.photos.models import Photo
 
 
@@ -39,3 +41,4 @@ def delete_stored_files(sender: type[Photo], instance: Photo, using: str, **kwar
     # The upload key too: a presigned POST can land after its photo was deleted.
     names = [*instance.stored_names(), storage.upload_key(instance.pk)]
     transaction.on_commit(partial(storage.delete_quietly, names), using=using)
+    publish(events.photo_event(events.DELETED, instance), using=using)
