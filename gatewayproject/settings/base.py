@@ -5,6 +5,7 @@ from typing import Any
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 # Lets typed generics such as ModelAdmin[Pet] be subscripted at run time.
 django_stubs_ext.monkeypatch()
@@ -74,12 +75,21 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 
 
+# How connections reach PostgreSQL (DATABASE_POOLER); reasons and measurements in
+# docs/scaling.md. "none": straight to the server. "proxy": through a transaction-pooling
+# proxy (RDS Proxy, or PgBouncer in transaction mode, its local stand-in). "psycopg": Django's
+# own psycopg pool, per process (the container variant's threaded workers).
+POOLERS = ("none", "proxy", "psycopg")
+
+
 def configure_database(database: dict[str, Any]) -> dict[str, Any]:
     """Connection settings every environment shares, applied to a django-environ dict."""
     # A Lambda container serves one request at a time, so a persistent connection is
     # reused by every warm invocation; health checks drop a connection the server closed.
     database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        configure_pooling(database, env.str("DATABASE_POOLER", default="none"))
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # Every keyed request writes its usage meter. In WAL mode with synchronous=NORMAL a
         # commit does not wait for an fsync (measured here: 16 ms -> 0.01 ms per UPDATE);
@@ -95,6 +105,38 @@ def configure_database(database: dict[str, Any]) -> dict[str, Any]:
             }
         )
     return database
+
+
+def configure_pooling(database: dict[str, Any], pooler: str) -> None:
+    """PostgreSQL options for DATABASE_POOLER (see POOLERS)."""
+    if pooler not in POOLERS:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOLER must be one of {', '.join(POOLERS)}, not {pooler!r}."
+        )
+    options = database.setdefault("OPTIONS", {})
+    if pooler == "proxy":
+        # A transaction pooler hands each transaction any server connection. Prepared
+        # statements pin an RDS Proxy session and fail on PgBouncer < 1.21 (Debian 12 has
+        # 1.18); server-side cursors (QuerySet.iterator()) are WITH HOLD cursors in
+        # autocommit, which outlive the transaction and its server connection.
+        # https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+        if options.get("prepare_threshold") is not None or options.get("server_side_binding"):
+            raise ImproperlyConfigured(
+                "DATABASE_POOLER=proxy needs client-side binding without prepared statements "
+                "(no prepare_threshold or server_side_binding in the database OPTIONS)."
+            )
+        options["prepare_threshold"] = None
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif pooler == "psycopg":
+        # Django's pool hands a connection to each request and takes it back at the end;
+        # it refuses persistent connections. One pool per process, sized to its threads.
+        database["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+            # Seconds a request waits for a free connection before failing.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
 
 
 DATABASES = {

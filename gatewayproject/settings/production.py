@@ -17,7 +17,19 @@ DEBUG = False
 # out of DATABASE_URL comes from DATABASE_PASSWORD or DATABASE_SECRET_ARN.
 SECRET_KEY = secret_from_env(env, "DJANGO_SECRET_KEY")
 DATABASES = {"default": configure_database(env.db("DATABASE_URL"))}
-DATABASES["default"].update(database_credentials(env))
+# Through RDS Proxy the functions sign in with an IAM token per connection instead of a
+# password (lambda_runtime/postgresql_iam); only the proxy reads the database secret.
+if env.bool("DATABASE_IAM_AUTH", default=False):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_IAM_AUTH needs a postgres:// DATABASE_URL.")
+    if env.str("DATABASE_PASSWORD", default="") or env.str("DATABASE_SECRET_ARN", default=""):
+        raise ImproperlyConfigured(
+            "DATABASE_IAM_AUTH signs in with a token: set no DATABASE_PASSWORD or "
+            "DATABASE_SECRET_ARN."
+        )
+    DATABASES["default"]["ENGINE"] = "lambda_runtime.postgresql_iam"
+else:
+    DATABASES["default"].update(database_credentials(env))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend authenticating with an IAM token (RDS Proxy, RDS IAM auth)."""
