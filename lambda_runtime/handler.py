@@ -54,8 +54,8 @@ def manage(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def process_photos(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 `ObjectCreated` events on the upload prefix: process each uploaded photo once
     (replays do nothing); the EventBridge schedule: sweep expired uploads and abandoned
-    processing; anything else is logged and ignored. See apps.photos.lambda_events."""
+    processing; anything else is logged and ignored. See apps.photos.triggers."""
     # Imported here: boto3 and Pillow load only in the function that needs them.
-    from apps.photos.lambda_events import handle_event
+    from apps.photos.triggers import dispatch
 
-    return handle_event(event, context)
+    return dispatch(event, context)

@@ -11,6 +11,7 @@ from django.db import connections
 from django.utils.module_loading import import_string
 
 from apps.api_keys import conf
+from apps.common.conf import check_namespace
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 # UPDATE ... RETURNING, used to admit a request in one statement.
@@ -20,8 +21,9 @@ SUPPORTED_VENDORS = frozenset({"sqlite", "postgresql"})
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    redis_url = str(conf.get("REDIS_URL") or "")
+    errors = check_namespace("API_KEYS", conf.DEFAULTS, id="api_keys.E005")
+    config = conf.api_key_settings()
+    redis_url = str(config.REDIS_URL or "")
     if redis_url and urlsplit(redis_url).scheme not in REDIS_SCHEMES:
         errors.append(
             Error(
@@ -31,7 +33,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
     try:
-        import_string(str(conf.get("CLOCK")))
+        import_string(str(config.CLOCK))
     except ImportError as exc:
         errors.append(Error(f"API_KEYS['CLOCK'] cannot be imported: {exc}", id="api_keys.E002"))
     vendors = {c.vendor for c in connections.all(initialized_only=False)}

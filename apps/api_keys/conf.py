@@ -1,31 +1,39 @@
-"""App settings, read lazily from the `API_KEYS` dict so tests can override them."""
+"""Typed app settings: `settings.API_KEYS` over the defaults below, read at each access."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import cast
 
-from django.conf import settings
 from django.utils.module_loading import import_string
 
-DEFAULTS: dict[str, Any] = {
-    # A Redis URL: the token buckets then live in Redis; quotas stay in the database.
-    "REDIS_URL": "",
-    # Prefix of every Redis key this app writes.
-    "REDIS_KEY_PREFIX": "apikeys",
+from apps.common.conf import app_settings
+
+
+@dataclass(frozen=True)
+class APIKeySettings:
+    """`settings.API_KEYS` keys and their defaults."""
+
+    # A Redis URL (env REDIS_URL): the token buckets then live in Redis; quotas stay in the
+    # database. Empty: everything in the database.
+    REDIS_URL: str = ""
+    # Prefix of every Redis key this app writes (env API_KEYS_REDIS_KEY_PREFIX).
+    REDIS_KEY_PREFIX: str = "apikeys"
     # Dotted path of a function returning the current aware UTC datetime.
-    "CLOCK": "django.utils.timezone.now",
-}
+    CLOCK: str = "django.utils.timezone.now"
+
+
+DEFAULTS = APIKeySettings()
 
 Clock = Callable[[], datetime.datetime]
 
 
-def get(name: str) -> Any:
-    """One app setting: `settings.API_KEYS[name]`, else its default."""
-    configured: dict[str, Any] = getattr(settings, "API_KEYS", {})
-    return configured.get(name, DEFAULTS[name])
+def api_key_settings() -> APIKeySettings:
+    """The current settings (override_settings works: nothing is cached)."""
+    return app_settings("API_KEYS", DEFAULTS)
 
 
 @lru_cache(maxsize=8)
@@ -35,4 +43,4 @@ def _import_clock(path: str) -> Clock:
 
 def now() -> datetime.datetime:
     """The current time from the configured clock (injectable in tests)."""
-    return _import_clock(str(get("CLOCK")))()
+    return _import_clock(api_key_settings().CLOCK)()

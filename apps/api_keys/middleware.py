@@ -7,8 +7,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from apps.api_keys import conf
+from apps.api_keys.counters import Admission
 from apps.api_keys.periods import seconds_until
-from apps.api_keys.storage import Admission
 from apps.api_keys.throttling import ADMISSION_ATTR
 
 UNLIMITED = "unlimited"

@@ -160,7 +160,7 @@ class APIKey(AbstractAPIKey):
 class KeyMeter(models.Model):
     """All of a key's usage state in one row, so one conditional UPDATE admits a request.
 
-    Written only by apps.api_keys.storage (raw SQL) and the reset service.
+    Written only by apps.api_keys.counters (raw SQL) and the reset service.
     """
 
     key = models.OneToOneField(

@@ -14,9 +14,9 @@ import time
 
 import redis
 
+from apps.api_keys.counters import Admission, DatabaseUsageStore, rejection, used_in_period
 from apps.api_keys.models import APIKey, UsagePlan
 from apps.api_keys.periods import period_start
-from apps.api_keys.storage import Admission, DatabaseUsageStore, rejection, used_in_period
 
 logger = logging.getLogger(__name__)
 

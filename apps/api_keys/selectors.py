@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from rest_framework_api_key.crypto import KeyGenerator
 
+from apps.api_keys.counters import used_in_period
 from apps.api_keys.lookup import api_key_by_prefix
 from apps.api_keys.models import APIKey, DailyUsage, KeyMeter, UsagePlan
 from apps.api_keys.periods import period_end, period_start
-from apps.api_keys.storage import used_in_period
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from apps.api_keys import conf
+from apps.api_keys.counters import QUOTA, Admission, get_usage_store
 from apps.api_keys.models import APIKey
-from apps.api_keys.storage import QUOTA, Admission, get_usage_store
 
 # Attribute on the Django HttpRequest: the quota state for the X-RateLimit-* headers
 # (apps.api_keys.middleware) and for GET /v1/usage.

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from apps.photos import services
+from apps.photos import services, storage
 from apps.photos.models import Photo, PhotoStatus
 from apps.photos.processing import Outcome
 
@@ -51,7 +51,7 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
         if photo.status != PhotoStatus.READY or not name:
             return "—"
         # Served through the storage: a short-lived presigned URL on S3.
-        url = photo.thumbnail.storage.url(name)
+        url = storage.url(name)
         return format_html(
             '<img src="{}" alt="" style="max-width:{}px;max-height:{}px">', url, size, size
         )

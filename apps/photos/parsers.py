@@ -21,7 +21,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import APIException
 
 from apps.common.errors import message_for
-from apps.photos.conf import photos
+from apps.photos.conf import photo_settings
 
 # Room for the multipart framing and the small fields around the file.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -44,7 +44,7 @@ class PhotoTooLarge(APIException):
 
 
 def _limit_for(name: str) -> int:
-    return int(getattr(photos, name))
+    return int(getattr(photo_settings(), name))
 
 
 def _declared_length(request: HttpRequest) -> int | None:
@@ -72,7 +72,7 @@ class LimitUploadHandler(FileUploadHandler):
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):
-    """multipart/form-data whose file may be at most `photos.<limit_setting>` bytes."""
+    """multipart/form-data whose file may be at most `PHOTOS[limit_setting]` bytes."""
 
     limit_setting: ClassVar[str] = "DIRECT_MAX_BYTES"
     hint: ClassVar[bool] = True
@@ -113,7 +113,7 @@ class RawImageParser(parsers.BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> parsers.DataAndFiles[Any, Any]:
-        max_bytes = photos.DIRECT_MAX_BYTES
+        max_bytes = photo_settings().DIRECT_MAX_BYTES
         request: HttpRequest = (parser_context or {})["request"]._request
         length = _declared_length(request)
         if length is not None and length > max_bytes:

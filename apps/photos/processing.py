@@ -20,7 +20,7 @@ from django.db.models import F, Q, QuerySet
 
 from apps.common.events import publish
 from apps.photos import events, storage
-from apps.photos.conf import DISPLAY_SIZE, THUMBNAIL_SIZE, photos
+from apps.photos.conf import DISPLAY_SIZE, THUMBNAIL_SIZE, photo_settings
 from apps.photos.formats import EXTENSIONS, ImageRejectedError
 from apps.photos.models import REASON_MAX_LENGTH, Photo, PhotoStatus
 from apps.photos.storage import Original
@@ -52,7 +52,9 @@ def claim(photo_id: uuid.UUID, *, statuses: Iterable[str], now: datetime.datetim
     abandoned (the worker died) and may be claimed again. The claim bumps `version`, which
     fences every later write: a worker whose claim was taken over can no longer record.
     """
-    abandoned = Q(status=PhotoStatus.PROCESSING, updated_at__lt=now - photos.PROCESSING_TIMEOUT)
+    abandoned = Q(
+        status=PhotoStatus.PROCESSING, updated_at__lt=now - photo_settings().processing_timeout
+    )
     updated = (
         Photo.objects.filter(pk=photo_id)
         .filter(Q(status__in=list(statuses)) | abandoned)
@@ -79,7 +81,7 @@ def _ours(photo: Photo) -> QuerySet[Photo]:
 def read_stored(name: str) -> Original:
     """The stored original, size-checked before and while reading it."""
     store = storage.storage()
-    max_bytes = photos.MAX_BYTES
+    max_bytes = photo_settings().MAX_BYTES
     try:
         if storage.size(name) > max_bytes:
             raise ImageRejectedError(too_large(max_bytes))
@@ -104,7 +106,7 @@ def render(original: Original) -> Rendition:
     from apps.photos import imaging
 
     original.file.seek(0)
-    return imaging.render(original.file, sizes=SIZES, max_pixels=photos.MAX_PIXELS)
+    return imaging.render(original.file, sizes=SIZES, max_pixels=photo_settings().MAX_PIXELS)
 
 
 def store_files(

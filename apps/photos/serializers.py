@@ -14,8 +14,8 @@ from rest_framework.request import Request
 
 from apps.common.fields import StrictCharField
 from apps.pets.models import Pet
-from apps.photos import selectors
-from apps.photos.conf import photos
+from apps.photos import selectors, storage
+from apps.photos.conf import photo_settings
 from apps.photos.formats import EXTENSIONS
 from apps.photos.models import (
     CAPTION_MAX_LENGTH,
@@ -133,7 +133,7 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
     def _url(self, photo: Photo, name: str) -> str | None:
         if photo.status != PhotoStatus.READY or not name:
             return None
-        url = photo.original.storage.url(name)
+        url = storage.url(name)
         request: Request | None = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
 
@@ -183,7 +183,7 @@ class PhotoUploadStartSerializer(serializers.Serializer[Any]):
         # Read at instantiation, not import, so the schema and validation follow settings.
         self.fields["size"] = StrictIntegerField(
             min_value=1,
-            max_value=photos.MAX_BYTES,
+            max_value=photo_settings().MAX_BYTES,
             help_text="Bytes; the upload may be smaller, never larger. Larger than "
             "PHOTOS_MAX_BYTES is refused.",
         )

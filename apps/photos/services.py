@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.common.events import publish
 from apps.pets.models import Pet
 from apps.photos import events, processing, storage, uploads
-from apps.photos.conf import photos
+from apps.photos.conf import photo_settings
 from apps.photos.formats import ImageRejectedError
 from apps.photos.models import Photo, PhotoStatus
 from apps.photos.processing import Outcome
@@ -62,9 +62,10 @@ def photo_upload_direct(
     _check_pet(owner, pet)
     now = now or timezone.now()
     file.seek(0)
-    original = storage.read_original(file, max_bytes=photos.DIRECT_MAX_BYTES)
+    max_bytes = photo_settings().DIRECT_MAX_BYTES
+    original = storage.read_original(file, max_bytes=max_bytes)
     if original is None:
-        raise PhotoTooLargeError(photos.DIRECT_MAX_BYTES)
+        raise PhotoTooLargeError(max_bytes)
     with original:
         return _create_ready(
             original, owner=owner, pet=pet, caption=caption, filename=filename, now=now
@@ -119,8 +120,9 @@ def photo_upload_start(
 ) -> tuple[Photo, PresignedUpload]:
     """Create the photo `pending_upload` and a presigned POST for at most `size` bytes."""
     _check_pet(owner, pet)
-    if not 1 <= size <= photos.MAX_BYTES:
-        raise ValidationError({"size": [f"Must be between 1 and {photos.MAX_BYTES} bytes."]})
+    config = photo_settings()
+    if not 1 <= size <= config.MAX_BYTES:
+        raise ValidationError({"size": [f"Must be between 1 and {config.MAX_BYTES} bytes."]})
     photo = Photo(owner=owner, pet=pet, caption=caption, original_filename=filename)
     photo.original.name = storage.upload_key(photo.pk)
     photo.save(force_insert=True)
@@ -128,7 +130,7 @@ def photo_upload_start(
         photo_id=photo.pk,
         content_type=content_type,
         max_bytes=size,
-        expires_in=photos.UPLOAD_EXPIRES,
+        expires_in=config.UPLOAD_EXPIRES,
         now=now or timezone.now(),
     )
     return photo, upload
@@ -257,10 +259,11 @@ def photo_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     `processing` past PHOTOS_PROCESSING_TIMEOUT was abandoned by a dead worker: claimed again.
     """
     now = now or timezone.now()
-    cutoff = now - datetime.timedelta(seconds=photos.UPLOAD_EXPIRES) - SWEEP_SLACK
+    config = photo_settings()
+    cutoff = now - datetime.timedelta(seconds=config.UPLOAD_EXPIRES) - SWEEP_SLACK
     stale = Photo.objects.filter(
         Q(status=PhotoStatus.PENDING_UPLOAD, created_at__lt=cutoff)
-        | Q(status=PhotoStatus.PROCESSING, updated_at__lt=now - photos.PROCESSING_TIMEOUT)
+        | Q(status=PhotoStatus.PROCESSING, updated_at__lt=now - config.processing_timeout)
     )
     counts: dict[str, int] = {}
     for photo_id in stale.values_list("pk", flat=True).iterator():

@@ -17,7 +17,7 @@ from typing import IO, Any
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, storages
 
-from apps.photos.conf import PHOTOS_PREFIX, photos
+from apps.photos.conf import PHOTOS_PREFIX, photo_settings
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,22 @@ def bucket_name() -> str | None:
     return getattr(storage(), "bucket_name", None) if is_s3() else None
 
 
+def url(name: str) -> str:
+    """Where to read a stored file: on S3 a URL presigned for PHOTOS["URL_EXPIRES"] seconds."""
+    store: Any = storage()
+    if is_s3(store):
+        return str(store.url(name, expire=photo_settings().URL_EXPIRES))
+    return str(store.url(name))
+
+
 def upload_key(photo_id: uuid.UUID) -> str:
     """Where a presigned upload puts the original: under the prefix that triggers processing."""
-    return f"{photos.UPLOAD_PREFIX}{photo_id}/{ORIGINAL}"
+    return f"{photo_settings().UPLOAD_PREFIX}{photo_id}/{ORIGINAL}"
 
 
 def photo_id_from_upload_key(key: str) -> uuid.UUID | None:
     """The photo id in an upload key, or None for any key we did not hand out."""
-    prefix = photos.UPLOAD_PREFIX
+    prefix = photo_settings().UPLOAD_PREFIX
     if not key.startswith(prefix):
         return None
     match = _UPLOAD_KEY.match(key[len(prefix) :])

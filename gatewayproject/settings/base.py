@@ -14,6 +14,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 
+
+def from_environment(variables: dict[str, tuple[str, type]]) -> dict[str, Any]:
+    """An app's namespaced setting from the variables (name, cast) that are set.
+
+    Each app reads one dict (PHOTOS, API_KEYS) through its typed conf.py, which holds the
+    defaults, written once there; a variable left unset keeps the app's default.
+    """
+    values = {
+        key: env.get_value(name, cast, default=None) for key, (name, cast) in variables.items()
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -180,17 +193,20 @@ STORAGES: dict[str, dict[str, Any]] = {
     },
 }
 
-# --- Photos ------------------------------------------------------------------------------
+# --- Photos (apps.photos) -------------------------------------------------------------
 # Defaults and reasons in apps/photos/conf.py; checked at start-up by apps/photos/checks.py.
+PHOTOS = from_environment(
+    {
+        "DIRECT_MAX_BYTES": ("PHOTOS_DIRECT_MAX_BYTES", int),
+        "MAX_BYTES": ("PHOTOS_MAX_BYTES", int),
+        "MAX_PIXELS": ("PHOTOS_MAX_PIXELS", int),
+        "UPLOAD_EXPIRES": ("PHOTOS_UPLOAD_EXPIRES", int),
+        "URL_EXPIRES": ("PHOTOS_URL_EXPIRES", int),
+        "UPLOAD_PREFIX": ("PHOTOS_UPLOAD_PREFIX", str),
+        "PROCESSING_TIMEOUT": ("PHOTOS_PROCESSING_TIMEOUT", int),
+    }
+)
 
-PHOTOS_DIRECT_MAX_BYTES = env.int("PHOTOS_DIRECT_MAX_BYTES", default=4 * 1024 * 1024)
-PHOTOS_MAX_BYTES = env.int("PHOTOS_MAX_BYTES", default=25 * 1024 * 1024)
-PHOTOS_MAX_PIXELS = env.int("PHOTOS_MAX_PIXELS", default=40_000_000)
-PHOTOS_UPLOAD_EXPIRES = env.int("PHOTOS_UPLOAD_EXPIRES", default=600)
-PHOTOS_URL_EXPIRES = env.int("PHOTOS_URL_EXPIRES", default=300)
-PHOTOS_UPLOAD_PREFIX = env.str("PHOTOS_UPLOAD_PREFIX", default="uploads/")
-# Seconds after which a photo still `processing` counts as abandoned (Lambda's longest run).
-PHOTOS_PROCESSING_TIMEOUT = env.int("PHOTOS_PROCESSING_TIMEOUT", default=900)
 # A bucket name switches media to S3. Credentials come from the execution role (or the
 # usual AWS_* variables), never from settings; the backend imports boto3 on first use.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
@@ -202,9 +218,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
             "signature_version": "s3v4",
-            # Private reads: every URL is presigned and short-lived.
+            # Private reads: every URL is presigned and short-lived (PHOTOS["URL_EXPIRES"],
+            # passed by apps/photos/storage.py at each url()).
             "querystring_auth": True,
-            "querystring_expire": PHOTOS_URL_EXPIRES,
             # No ACL header: the bucket blocks public access and has ACLs disabled
             # (BucketOwnerEnforced), which refuses any ACL but bucket-owner-full-control.
             # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html
@@ -288,13 +304,14 @@ SPECTACULAR_SETTINGS = {
 
 # --- API keys and usage plans (apps.api_keys) -------------------------------------------
 
-API_KEYS = {
-    # Set to keep token buckets in Redis (quotas stay in the database), e.g.
-    # redis://127.0.0.1:6379/0. Empty: everything in the database.
-    "REDIS_URL": env.str("REDIS_URL", default=""),
-    "REDIS_KEY_PREFIX": env.str("API_KEYS_REDIS_KEY_PREFIX", default="apikeys"),
-    "CLOCK": "django.utils.timezone.now",
-}
+# Defaults in apps/api_keys/conf.py. REDIS_URL set: token buckets in Redis (quotas stay in
+# the database), e.g. redis://127.0.0.1:6379/0; unset: everything in the database.
+API_KEYS = from_environment(
+    {
+        "REDIS_URL": ("REDIS_URL", str),
+        "REDIS_KEY_PREFIX": ("API_KEYS_REDIS_KEY_PREFIX", str),
+    }
+)
 
 # --- Logging ----------------------------------------------------------------------------
 

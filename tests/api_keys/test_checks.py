@@ -32,6 +32,16 @@ def test_an_unimportable_clock_fails(settings: Any) -> None:
     assert ids(settings, CLOCK="nowhere.clock") == ["api_keys.E002"]
 
 
+def test_an_unknown_key_fails(settings: Any) -> None:
+    assert ids(settings, REDIS_PREFIX="mine") == ["api_keys.E005"]
+
+
+def test_a_namespace_that_is_not_a_dict_fails(settings: Any) -> None:
+    settings.API_KEYS = "redis://127.0.0.1:6379/0"
+
+    assert [message.id for message in checks.check_settings()] == ["api_keys.E005"]
+
+
 def test_an_old_sqlite_fails(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checks.sqlite3, "sqlite_version_info", (3, 31, 1))
     from django.db import connection

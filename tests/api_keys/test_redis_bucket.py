@@ -15,9 +15,9 @@ import pytest
 import redis
 from django.core.management import call_command
 
+from apps.api_keys.counters import QUOTA, THROTTLE, get_usage_store
 from apps.api_keys.models import KeyMeter
 from apps.api_keys.redis_bucket import RedisUsageStore
-from apps.api_keys.storage import QUOTA, THROTTLE, get_usage_store
 from tests.api_keys.clock import START, FakeClock
 
 pytestmark = pytest.mark.django_db

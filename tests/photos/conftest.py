@@ -95,7 +95,6 @@ def s3(settings: Any, aws_credentials: None) -> Iterator[Bucket]:
                     "region_name": REGION,
                     "signature_version": "s3v4",
                     "querystring_auth": True,
-                    "querystring_expire": 300,
                     "default_acl": None,
                     "file_overwrite": True,
                 },

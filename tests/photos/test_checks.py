@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +13,8 @@ from typing import Any
 import pytest
 
 from apps.photos.checks import check_photo_settings
+from apps.photos.conf import PhotoSettings, photo_settings
+from tests.subprocesses import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,43 +30,72 @@ def test_defaults_pass(settings: Any) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "PHOTOS_DIRECT_MAX_BYTES",
-        "PHOTOS_MAX_BYTES",
-        "PHOTOS_MAX_PIXELS",
-        "PHOTOS_UPLOAD_EXPIRES",
-        "PHOTOS_URL_EXPIRES",
-        "PHOTOS_PROCESSING_TIMEOUT",
+        "DIRECT_MAX_BYTES",
+        "MAX_BYTES",
+        "MAX_PIXELS",
+        "UPLOAD_EXPIRES",
+        "URL_EXPIRES",
+        "PROCESSING_TIMEOUT",
     ],
 )
-@pytest.mark.parametrize("value", [0, -1, "10", True, None])
+@pytest.mark.parametrize("value", [0, -1, "10", True, None, 1.5])
 def test_limits_must_be_positive_integers(settings: Any, name: str, value: object) -> None:
-    setattr(settings, name, value)
+    settings.PHOTOS = {**settings.PHOTOS, name: value}
 
     assert "photos.E001" in ids(settings)
 
 
+def test_unknown_keys_are_an_error_and_ignored_at_run_time(settings: Any) -> None:
+    settings.PHOTOS = {"MAX_BYTE": 5, "MAX_BYTES": 5_000_000}
+
+    messages = check_photo_settings()
+
+    assert [message.id for message in messages] == ["photos.E005"]
+    assert "MAX_BYTE" in messages[0].msg
+    assert photo_settings() == PhotoSettings(MAX_BYTES=5_000_000)
+
+
+@pytest.mark.parametrize("value", ["MAX_BYTES=5", ["MAX_BYTES"], 5])
+def test_a_namespace_that_is_not_a_dict_is_an_error(settings: Any, value: object) -> None:
+    settings.PHOTOS = value
+
+    assert ids(settings) == ["photos.E005"]
+    assert photo_settings() == PhotoSettings()
+
+
+def test_settings_are_read_at_each_access(settings: Any) -> None:
+    settings.PHOTOS = {"UPLOAD_PREFIX": "in/", "PROCESSING_TIMEOUT": 60}
+    assert photo_settings().UPLOAD_PREFIX == "in/"
+    assert photo_settings().processing_timeout == datetime.timedelta(minutes=1)
+
+    settings.PHOTOS = {}
+
+    assert photo_settings() == PhotoSettings()
+    assert photo_settings().UPLOAD_PREFIX == "uploads/"
+
+
 def test_direct_limit_above_the_presigned_limit_is_an_error(settings: Any) -> None:
-    settings.PHOTOS_DIRECT_MAX_BYTES = 10
-    settings.PHOTOS_MAX_BYTES = 5
+    settings.PHOTOS = {**settings.PHOTOS, "DIRECT_MAX_BYTES": 10}
+    settings.PHOTOS = {**settings.PHOTOS, "MAX_BYTES": 5}
 
     assert ids(settings) == ["photos.E002"]
 
 
 def test_direct_limit_too_big_for_lambda_is_a_warning(settings: Any) -> None:
-    settings.PHOTOS_DIRECT_MAX_BYTES = 5 * 1024 * 1024
+    settings.PHOTOS = {**settings.PHOTOS, "DIRECT_MAX_BYTES": 5 * 1024 * 1024}
 
     assert ids(settings) == ["photos.W001"]
 
 
 def test_expiry_beyond_sigv4s_seven_days_is_an_error(settings: Any) -> None:
-    settings.PHOTOS_UPLOAD_EXPIRES = 8 * 24 * 3600
+    settings.PHOTOS = {**settings.PHOTOS, "UPLOAD_EXPIRES": 8 * 24 * 3600}
 
     assert ids(settings) == ["photos.E004"]
 
 
 @pytest.mark.parametrize("prefix", ["", "/", "uploads", "/uploads/", "photos/", "photos/in/", 5])
 def test_bad_upload_prefixes_are_errors(settings: Any, prefix: object) -> None:
-    settings.PHOTOS_UPLOAD_PREFIX = prefix
+    settings.PHOTOS = {**settings.PHOTOS, "UPLOAD_PREFIX": prefix}
 
     assert ids(settings) == ["photos.E003"]
 
@@ -94,26 +127,54 @@ def test_a_bucket_name_switches_default_storage_to_private_s3() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.local",
         "AWS_STORAGE_BUCKET_NAME": "my-photos",
-        "PHOTOS_URL_EXPIRES": "120",
     }
 
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(script, env=env)
 
     assert result.returncode == 0, result.stderr
-    import json
-
     default = json.loads(result.stdout)
     assert default["BACKEND"] == "storages.backends.s3.S3Storage"
     options = default["OPTIONS"]
     assert options["bucket_name"] == "my-photos"
-    assert (options["querystring_auth"], options["querystring_expire"]) == (True, 120)
+    # The expiry is PHOTOS["URL_EXPIRES"], given at each url() (tests/photos/test_s3.py).
+    assert options["querystring_auth"] is True
     assert options["default_acl"] is None
     assert not {"access_key", "secret_key", "security_token"} & set(options)
+
+
+def test_the_environment_sets_only_the_keys_it_names() -> None:
+    """PHOTOS_<KEY> variables become PHOTOS[<KEY>], cast; unset ones keep conf.py's default."""
+    script = (
+        "from django.conf import settings as s; import json;"
+        "from apps.photos.conf import photo_settings;"
+        "print(json.dumps([s.PHOTOS, s.API_KEYS, photo_settings().MAX_BYTES]))"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PHOTOS_", "REDIS_", "API_KEYS_"))
+    }
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.local",
+        "PHOTOS_URL_EXPIRES": "120",
+        "PHOTOS_UPLOAD_PREFIX": "incoming/",
+        "API_KEYS_REDIS_KEY_PREFIX": "mine",
+    }
+
+    result = run_python(script, env=env)
+
+    assert result.returncode == 0, result.stderr
+    photos, api_keys, max_bytes = json.loads(result.stdout)
+    assert photos == {"URL_EXPIRES": 120, "UPLOAD_PREFIX": "incoming/"}
+    assert api_keys == {"REDIS_KEY_PREFIX": "mine"}
+    assert max_bytes == PhotoSettings.MAX_BYTES == 25 * 1024 * 1024
+
+
+def test_a_variable_that_is_not_a_number_stops_start_up() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.local"}
+    env["PHOTOS_MAX_BYTES"] = "25MB"
+
+    result = run_python("import django; django.setup()", env=env)
+
+    assert result.returncode != 0
+    assert "25MB" in result.stderr

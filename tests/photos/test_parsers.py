@@ -55,7 +55,7 @@ def test_six_megabytes_raw_is_413_with_a_hint(api: APIClient) -> None:
 
 def test_file_just_over_the_limit_is_caught_while_reading(api: APIClient, settings: Any) -> None:
     """Content-Length passes the early check (it allows for form framing); the handler doesn't."""
-    settings.PHOTOS_DIRECT_MAX_BYTES = 100_000
+    settings.PHOTOS = {**settings.PHOTOS, "DIRECT_MAX_BYTES": 100_000}
 
     response = multipart(api, b"\xff" * (100_000 + 1000))
 
@@ -65,18 +65,18 @@ def test_file_just_over_the_limit_is_caught_while_reading(api: APIClient, settin
 
 def test_file_exactly_at_the_limit_is_accepted(api: APIClient, settings: Any) -> None:
     data = images.noisy_jpeg((120, 120))
-    settings.PHOTOS_DIRECT_MAX_BYTES = len(data)
+    settings.PHOTOS = {**settings.PHOTOS, "DIRECT_MAX_BYTES": len(data)}
 
     assert multipart(api, data).status_code == 201
     assert api.post("/v1/photos", data, content_type="image/jpeg").status_code == 201
 
-    settings.PHOTOS_DIRECT_MAX_BYTES = len(data) - 1
+    settings.PHOTOS = {**settings.PHOTOS, "DIRECT_MAX_BYTES": len(data) - 1}
     assert multipart(api, data).status_code == 413
     assert api.post("/v1/photos", data, content_type="image/jpeg").status_code == 413
 
 
 def test_limit_follows_the_setting(api: APIClient, settings: Any) -> None:
-    settings.PHOTOS_DIRECT_MAX_BYTES = 8 * 1024 * 1024
+    settings.PHOTOS = {**settings.PHOTOS, "DIRECT_MAX_BYTES": 8 * 1024 * 1024}
 
     response = multipart(api, images.noisy_jpeg((1500, 1200)))  # About 5 MB.
 

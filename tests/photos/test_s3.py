@@ -16,10 +16,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.photos.models import Photo, PhotoStatus
-from apps.photos.s3_events import handle_s3_event
+from apps.photos.notifications import handle_notification
 from tests.photos import images
 from tests.photos.conftest import BUCKET, Bucket
-from tests.photos.test_s3_events import s3_event
+from tests.photos.test_notifications import s3_notification
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,18 @@ def test_read_urls_are_short_lived_presigned_s3_urls(api: APIClient, s3: Bucket)
     assert images.decode(fetched.content).size == (64, 48)
 
 
+def test_read_urls_live_as_long_as_the_setting_says(
+    api: APIClient, s3: Bucket, settings: Any
+) -> None:
+    photo_id = api.post("/v1/photos", images.png(), content_type="image/png").json()["id"]
+    settings.PHOTOS = {**settings.PHOTOS, "URL_EXPIRES": 120}
+
+    body = api.get(f"/v1/photos/{photo_id}").json()
+
+    for field in ("url", "thumbnail_url", "original_url"):
+        assert parse_qs(urlparse(body[field]).query)["X-Amz-Expires"] == ["120"]
+
+
 def test_presigned_post_carries_the_policy_conditions(api: APIClient, s3: Bucket) -> None:
     before = timezone.now()
 
@@ -107,7 +119,7 @@ def test_presigned_flow_end_to_end(api: APIClient, s3: Bucket, commit: Callable[
     key = upload["fields"]["key"]
     assert s3.keys() == {key}
     with commit():
-        result = handle_s3_event(s3_event(key, size=len(data)), None)
+        result = handle_notification(s3_notification(key, size=len(data)), None)
 
     assert result == {"records": [{"bucket": BUCKET, "key": key, "outcome": "ready"}]}
     photo = Photo.objects.get()
@@ -126,7 +138,7 @@ def test_a_20_mb_photo_through_the_presigned_flow(
     assert post_to_s3(upload, big_jpeg).status_code == 204
 
     with commit():
-        handle_s3_event(s3_event(upload["fields"]["key"]), None)
+        handle_notification(s3_notification(upload["fields"]["key"]), None)
 
     body = api.get("/v1/photos").json()["results"][0]
     assert (body["status"], body["size"]) == ("ready", len(big_jpeg))
@@ -149,7 +161,7 @@ def test_bad_upload_fails_and_leaves_no_object(
     post_to_s3(upload, data)
 
     with commit():
-        result = handle_s3_event(s3_event(upload["fields"]["key"]), None)
+        result = handle_notification(s3_notification(upload["fields"]["key"]), None)
 
     assert result["records"][0]["outcome"] == "failed"
     photo = Photo.objects.get()
@@ -162,10 +174,10 @@ def test_object_over_the_limit_is_refused_before_download(
 ) -> None:
     upload = start(api, images.jpeg())["upload"]
     s3.put(upload["fields"]["key"], b"\xff" * 5000)  # Bigger than the policy allowed.
-    settings.PHOTOS_MAX_BYTES = 4000
+    settings.PHOTOS = {**settings.PHOTOS, "MAX_BYTES": 4000}
 
     with commit():
-        handle_s3_event(s3_event(upload["fields"]["key"]), None)
+        handle_notification(s3_notification(upload["fields"]["key"]), None)
 
     photo = Photo.objects.get()
     assert photo.failure_reason == "The file is larger than 4000 bytes."

@@ -220,7 +220,7 @@ def test_the_processing_timeout_is_a_setting(user: Any, settings: Any) -> None:
     later = started + datetime.timedelta(minutes=2)
 
     assert services.photo_process(photo_id=photo.pk, now=later) == Outcome.BUSY
-    settings.PHOTOS_PROCESSING_TIMEOUT = 60
+    settings.PHOTOS = {**settings.PHOTOS, "PROCESSING_TIMEOUT": 60}
     assert services.photo_process(photo_id=photo.pk, now=later) == Outcome.READY
 
 

@@ -224,7 +224,7 @@ def test_empty_file_is_400(api: APIClient) -> None:
 
 def test_over_the_presigned_limit_is_413_without_a_hint(api: APIClient, settings: Any) -> None:
     upload = start(api, images.jpeg()).json()["upload"]
-    settings.PHOTOS_MAX_BYTES = 1000
+    settings.PHOTOS = {**settings.PHOTOS, "MAX_BYTES": 1000}
 
     response = post_form(upload, b"\xff" * 200_000)
 

@@ -1,4 +1,4 @@
-"""The photo function's events: S3 uploads, the scheduled sweep; anything else is ignored."""
+"""What triggers the photo function: S3 notifications, the sweep schedule; the rest is ignored."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from apps.photos import services
-from apps.photos.s3_events import close_stale_connections, handle_s3_event
+from apps.photos.notifications import close_stale_connections, handle_notification
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def is_scheduled(event: Any) -> bool:
     )
 
 
-def handle_event(event: Any, context: object | None = None) -> dict[str, Any]:
+def dispatch(event: Any, context: object | None = None) -> dict[str, Any]:
     """Route one invocation; an event of unknown shape is logged and ignored, never a crash.
 
     Raising would make Lambda retry (and dead-letter) an event that can never succeed.
@@ -35,7 +35,7 @@ def handle_event(event: Any, context: object | None = None) -> dict[str, Any]:
         logger.info("Swept photos", extra={"counts": counts})
         return {"swept": counts}
     if isinstance(event, dict) and isinstance(event.get("Records"), list):
-        return handle_s3_event(event, context)
+        return handle_notification(event, context)
     shape = sorted(event)[:10] if isinstance(event, dict) else type(event).__name__
     logger.warning("Ignoring an event of unknown shape", extra={"shape": shape})
     return {"ignored": "unknown event"}

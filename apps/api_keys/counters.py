@@ -1,4 +1,4 @@
-"""Usage storage: admit a request against a key's throttle and quota, atomically.
+"""Usage counters: admit a request against a key's throttle and quota, atomically.
 
 The policy classes only call `get_usage_store().admit(key=..., now=...)`. The database
 store keeps everything in the key's meter row and admits with ONE conditional UPDATE that
@@ -217,4 +217,5 @@ def _store_for(redis_url: str, prefix: str) -> UsageStore:
 
 def get_usage_store() -> UsageStore:
     """The configured store: the database, or Redis buckets when API_KEYS["REDIS_URL"] is set."""
-    return _store_for(str(conf.get("REDIS_URL")), str(conf.get("REDIS_KEY_PREFIX")))
+    config = conf.api_key_settings()
+    return _store_for(config.REDIS_URL, config.REDIS_KEY_PREFIX)

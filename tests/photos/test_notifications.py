@@ -1,4 +1,4 @@
-"""handle_s3_event with the real S3 event sample, rewritten to our bucket and keys."""
+"""handle_notification with the real S3 event sample, rewritten to our bucket and keys."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from apps.photos import storage
 from apps.photos.models import Photo, PhotoStatus
-from apps.photos.s3_events import RecordError, handle_s3_event
+from apps.photos.notifications import RecordError, handle_notification
 from tests.photos import images
 from tests.photos.conftest import BUCKET, Bucket
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "aws-events" / "s3-event.json"
 
 
-def s3_event(
+def s3_notification(
     key: str,
     *,
     size: int = 1024,
@@ -64,7 +64,7 @@ def test_created_object_is_processed(api: APIClient, s3: Bucket, commit: Callabl
     photo, key = pending_with_upload(s3, api, images.jpeg((900, 600)))
 
     with commit():
-        result = handle_s3_event(s3_event(key), None)
+        result = handle_notification(s3_notification(key), None)
 
     assert result == {"records": [{"bucket": BUCKET, "key": key, "outcome": "ready"}]}
     photo.refresh_from_db()
@@ -77,7 +77,7 @@ def test_mpo_upload_is_processed_as_jpeg(
     photo, key = pending_with_upload(s3, api, images.mpo((900, 600)))
 
     with commit():
-        result = handle_s3_event(s3_event(key), None)
+        result = handle_notification(s3_notification(key), None)
 
     assert result["records"][0]["outcome"] == "ready"
     photo.refresh_from_db()
@@ -90,14 +90,14 @@ def test_replayed_event_does_nothing_the_second_time(
     api: APIClient, s3: Bucket, commit: Callable[[], Any]
 ) -> None:
     photo, key = pending_with_upload(s3, api, images.jpeg())
-    event = s3_event(key)
+    event = s3_notification(key)
     with commit():
-        handle_s3_event(event, None)
+        handle_notification(event, None)
     photo.refresh_from_db()
     before = (photo.version, photo.updated_at, photo.display.name, s3.keys())
 
     with commit():
-        again = handle_s3_event(copy.deepcopy(event), None)
+        again = handle_notification(copy.deepcopy(event), None)
 
     photo.refresh_from_db()
     assert again["records"][0]["outcome"] == "skipped"
@@ -108,11 +108,11 @@ def test_duplicate_records_in_one_event_process_once(
     api: APIClient, s3: Bucket, commit: Callable[[], Any]
 ) -> None:
     _photo, key = pending_with_upload(s3, api, images.jpeg())
-    event = s3_event(key)
+    event = s3_notification(key)
     event["Records"].append(copy.deepcopy(event["Records"][0]))
 
     with commit():
-        result = handle_s3_event(event, None)
+        result = handle_notification(event, None)
 
     assert [r["outcome"] for r in result["records"]] == ["ready", "skipped"]
     assert Photo.objects.get().version == 3  # Created 1, claimed 2, ready 3: once.
@@ -126,14 +126,14 @@ def test_duplicate_records_in_one_event_process_once(
 def test_url_encoded_keys_with_spaces(
     api: APIClient, s3: Bucket, settings: Any, commit: Callable[[], Any], encode: Any
 ) -> None:
-    settings.PHOTOS_UPLOAD_PREFIX = "incoming photos/"
+    settings.PHOTOS = {**settings.PHOTOS, "UPLOAD_PREFIX": "incoming photos/"}
     photo, key = pending_with_upload(s3, api, images.jpeg())
     assert key == f"incoming photos/{photo.pk}/original"
-    event = s3_event(key, encode=encode)
+    event = s3_notification(key, encode=encode)
     assert " " not in event["Records"][0]["s3"]["object"]["key"]
 
     with commit():
-        result = handle_s3_event(event, None)
+        result = handle_notification(event, None)
 
     assert result["records"][0] == {"bucket": BUCKET, "key": key, "outcome": "ready"}
 
@@ -144,9 +144,9 @@ def test_key_outside_the_upload_prefix_is_ignored_and_kept(
     s3.put("Happy Face.jpg", images.jpeg())
     s3.put(f"photos/{uuid.uuid4()}/original.jpg", images.jpeg())
 
-    with caplog.at_level(logging.WARNING, logger="apps.photos.s3_events"):
-        result = handle_s3_event(s3_event("Happy Face.jpg"), None)
-        nested = handle_s3_event(s3_event(next(iter(s3.keys("photos/")))), None)
+    with caplog.at_level(logging.WARNING, logger="apps.photos.notifications"):
+        result = handle_notification(s3_notification("Happy Face.jpg"), None)
+        nested = handle_notification(s3_notification(next(iter(s3.keys("photos/")))), None)
 
     assert result["records"][0] == {
         "bucket": BUCKET,
@@ -172,7 +172,7 @@ def test_key_outside_the_upload_prefix_is_ignored_and_kept(
 def test_malformed_upload_keys_are_ignored(s3: Bucket, key: str) -> None:
     key = key.format(id=uuid.uuid4())
 
-    result = handle_s3_event(s3_event(key), None)
+    result = handle_notification(s3_notification(key), None)
 
     assert result["records"][0]["outcome"] == "ignored"
 
@@ -183,7 +183,7 @@ def test_upload_for_an_unknown_photo_is_deleted_as_an_orphan(
     key = storage.upload_key(uuid.uuid4())
     s3.put(key, images.jpeg())
 
-    result = handle_s3_event(s3_event(key), None)
+    result = handle_notification(s3_notification(key), None)
 
     assert result["records"][0] == {
         "bucket": BUCKET,
@@ -197,7 +197,7 @@ def test_upload_for_an_unknown_photo_is_deleted_as_an_orphan(
 def test_other_buckets_are_ignored(api: APIClient, s3: Bucket) -> None:
     photo, key = pending_with_upload(s3, api, images.jpeg())
 
-    result = handle_s3_event(s3_event(key, bucket="someone-elses-bucket"), None)
+    result = handle_notification(s3_notification(key, bucket="someone-elses-bucket"), None)
 
     assert result["records"][0]["reason"] == "another bucket"
     photo.refresh_from_db()
@@ -206,14 +206,14 @@ def test_other_buckets_are_ignored(api: APIClient, s3: Bucket) -> None:
 
 def test_other_event_names_and_sources_are_ignored(api: APIClient, s3: Bucket) -> None:
     photo, key = pending_with_upload(s3, api, images.jpeg())
-    removed = s3_event(key, event_name="ObjectRemoved:Delete")
+    removed = s3_notification(key, event_name="ObjectRemoved:Delete")
     sqs = {"Records": [{"eventSource": "aws:sqs", "body": "{}"}, "junk", None]}
 
     results = [
-        *handle_s3_event(removed, None)["records"],
-        *handle_s3_event(sqs, None)["records"],
-        *handle_s3_event({}, None)["records"],
-        *handle_s3_event({"Records": None}, None)["records"],
+        *handle_notification(removed, None)["records"],
+        *handle_notification(sqs, None)["records"],
+        *handle_notification({}, None)["records"],
+        *handle_notification({"Records": None}, None)["records"],
     ]
 
     assert [r["outcome"] for r in results] == ["ignored"] * 4
@@ -224,7 +224,7 @@ def test_other_event_names_and_sources_are_ignored(api: APIClient, s3: Bucket) -
 def test_filesystem_storage_has_no_bucket_to_match() -> None:
     key = storage.upload_key(uuid.uuid4())
 
-    result = handle_s3_event(s3_event(key), None)
+    result = handle_notification(s3_notification(key), None)
 
     assert result["records"][0]["reason"] == "another bucket"
 
@@ -234,8 +234,8 @@ def test_unexpected_errors_raise_after_every_record_was_tried(
 ) -> None:
     first, first_key = pending_with_upload(s3, api, images.jpeg())
     second, second_key = pending_with_upload(s3, api, images.jpeg())
-    event = s3_event(first_key)
-    event["Records"] += s3_event(second_key)["Records"]
+    event = s3_notification(first_key)
+    event["Records"] += s3_notification(second_key)["Records"]
     calls = []
     from apps.photos import processing
 
@@ -250,7 +250,7 @@ def test_unexpected_errors_raise_after_every_record_was_tried(
     monkeypatch.setattr(processing, "finish", flaky)
 
     with pytest.raises(RecordError, match="Of 2 S3 records, 1 failed"), commit():
-        handle_s3_event(event, None)
+        handle_notification(event, None)
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -259,22 +259,22 @@ def test_unexpected_errors_raise_after_every_record_was_tried(
     assert calls == [first.pk, second.pk]
     monkeypatch.setattr(processing, "finish", real)
     with commit():
-        retry = handle_s3_event(event, None)
+        retry = handle_notification(event, None)
     assert [r["outcome"] for r in retry["records"]] == ["ready", "skipped"]
 
 
 def test_stale_connections_are_closed_outside_a_transaction(
     s3: Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from apps.photos import s3_events
+    from apps.photos import notifications
 
     closed: list[bool] = []
-    monkeypatch.setattr(s3_events, "close_old_connections", lambda: closed.append(True))
+    monkeypatch.setattr(notifications, "close_old_connections", lambda: closed.append(True))
     monkeypatch.setattr(
-        s3_events.connections, "all", lambda initialized_only=False: []
+        notifications.connections, "all", lambda initialized_only=False: []
     )  # As in Lambda: no transaction open around the call.
 
-    handle_s3_event({"Records": []}, None)
+    handle_notification({"Records": []}, None)
 
     assert closed == [True, True]
 
@@ -290,11 +290,11 @@ def test_a_record_busy_elsewhere_makes_lambda_retry_after_the_others(
     other, other_key = pending_with_upload(s3, api, images.jpeg())
     claimed_at = timezone.now()
     assert processing.claim(busy.pk, statuses=["pending_upload"], now=claimed_at)
-    event = s3_event(busy_key)
-    event["Records"] += s3_event(other_key)["Records"]
+    event = s3_notification(busy_key)
+    event["Records"] += s3_notification(other_key)["Records"]
 
     with pytest.raises(RecordError, match="1 are being processed by another worker"), commit():
-        handle_s3_event(event, None)
+        handle_notification(event, None)
 
     other.refresh_from_db()
     busy.refresh_from_db()
@@ -305,7 +305,7 @@ def test_a_record_busy_elsewhere_makes_lambda_retry_after_the_others(
     with commit():
         assert services.photo_process(photo_id=busy.pk, now=later) == "ready"
     with commit():
-        retry = handle_s3_event(event, None)
+        retry = handle_notification(event, None)
     assert [r["outcome"] for r in retry["records"]] == ["skipped", "skipped"]
 
 
@@ -315,13 +315,13 @@ def test_an_upload_to_a_settled_photo_is_deleted_as_an_orphan(
     """The presigned form posted again before it expired: the photo keeps its original."""
     photo, key = pending_with_upload(s3, api, images.jpeg())
     with commit():
-        handle_s3_event(s3_event(key), None)
+        handle_notification(s3_notification(key), None)
     photo.refresh_from_db()
     before = (photo.version, photo.checksum, s3.get(photo.original.name))
     s3.put(key, images.png())
 
     with commit():
-        result = handle_s3_event(s3_event(key), None)
+        result = handle_notification(s3_notification(key), None)
 
     assert result["records"][0]["outcome"] == "skipped"
     photo.refresh_from_db()

@@ -1,4 +1,4 @@
-"""The database usage store: one conditional UPDATE, daily history, skewed clocks."""
+"""The database usage counters: one conditional UPDATE, daily history, skewed clocks."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import datetime
 
 import pytest
 
-from apps.api_keys.models import DailyUsage, KeyMeter
-from apps.api_keys.storage import (
+from apps.api_keys.counters import (
     QUOTA,
     THROTTLE,
     DatabaseUsageStore,
@@ -15,6 +14,7 @@ from apps.api_keys.storage import (
     get_usage_store,
     used_in_period,
 )
+from apps.api_keys.models import DailyUsage, KeyMeter
 from tests.api_keys.clock import START
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,10 @@
-"""The S3 ObjectCreated entry point: process each uploaded photo named in an S3 event.
+"""S3 ObjectCreated notifications: process each uploaded photo a notification names.
 
-The Lambda handler module exposes `handle_s3_event`; Django must already be set up. Records
+Reached through `apps.photos.triggers.dispatch` from the photo function's Lambda entry
+point (`lambda_runtime.handler.process_photos`); Django must already be set up. Records
 that are not ours (another bucket, another event, a key outside the upload prefix) are
 skipped and logged; a replayed event finds its photo already claimed and does nothing.
-Event format: https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+Format: https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class RecordError(Exception):
     """One or more records failed unexpectedly; raised after all were tried, so Lambda retries."""
 
 
-def handle_s3_event(event: dict[str, Any], context: object | None = None) -> dict[str, Any]:
+def handle_notification(event: dict[str, Any], context: object | None = None) -> dict[str, Any]:
     """Process every record; return {"records": [{"key", "outcome", "reason"?}, ...]}."""
     close_stale_connections()
     results: list[dict[str, str]] = []

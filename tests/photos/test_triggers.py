@@ -13,11 +13,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.photos import processing, storage
-from apps.photos.lambda_events import handle_event
 from apps.photos.models import Photo, PhotoStatus
+from apps.photos.triggers import dispatch
 from tests.photos import images
 from tests.photos.conftest import Bucket
-from tests.photos.test_s3_events import pending_with_upload, s3_event
+from tests.photos.test_notifications import pending_with_upload, s3_notification
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_the_schedule_settles_lost_events_missing_uploads_and_abandoned_claims(
     assert processing.claim(busy.pk, statuses=["pending_upload"], now=timezone.now())
 
     with commit():
-        result = handle_event(SCHEDULED, None)
+        result = dispatch(SCHEDULED, None)
 
     assert result == {"swept": {"ready": 2, "failed": 1}}
     statuses = dict(Photo.objects.values_list("pk", "status"))
@@ -87,18 +87,18 @@ def test_a_missing_upload_is_found_missing_without_a_head_request(
 
     monkeypatch.setattr(client, "head_object", forbidden)
 
-    assert handle_event(SCHEDULED, None) == {"swept": {"failed": 1}}
+    assert dispatch(SCHEDULED, None) == {"swept": {"failed": 1}}
     photo.refresh_from_db()
     assert photo.failure_reason == "The uploaded file was not found."
 
 
-def test_s3_events_still_go_to_processing(
+def test_s3_notifications_still_go_to_processing(
     api: APIClient, s3: Bucket, commit: Callable[[], Any]
 ) -> None:
     _photo, key = pending_with_upload(s3, api, images.jpeg())
 
     with commit():
-        result = handle_event(s3_event(key), None)
+        result = dispatch(s3_notification(key), None)
 
     assert result["records"][0]["outcome"] == "ready"
 
@@ -119,8 +119,8 @@ def test_s3_events_still_go_to_processing(
 def test_unknown_events_are_logged_and_ignored(
     event: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="apps.photos.lambda_events"):
-        assert handle_event(event, None) == {"ignored": "unknown event"}
+    with caplog.at_level(logging.WARNING, logger="apps.photos.triggers"):
+        assert dispatch(event, None) == {"ignored": "unknown event"}
 
     assert "Ignoring an event of unknown shape" in caplog.text
 
