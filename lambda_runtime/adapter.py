@@ -15,12 +15,13 @@ import base64
 import binascii
 import logging
 from functools import cached_property
+from http import HTTPStatus
 from typing import Any, cast
 
 from django.conf import settings
 from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
-from mangum.types import ASGI, LambdaContext, LambdaHandler, Scope
+from mangum.types import ASGI, LambdaContext, LambdaHandler, Response, Scope
 
 from apps.common.errors import error_json, message_for
 from apps.common.logging import request_context
@@ -75,6 +76,21 @@ class _HTTPAPIEvent(HTTPGateway):
     def body(self) -> bytes:
         return _decode_body(self.event)
 
+    def __call__(self, response: Response) -> dict[str, Any]:
+        result: dict[str, Any] = HTTPGateway.__call__(self, response)
+        # Mangum gives payload 2.0 answers without a Content-Type "application/json" even when
+        # there is no body (a 204); the gateway would pass that header on to the client.
+        if not response["body"] and not _has_content_type(response):
+            headers = result.get("headers") or {}
+            headers.pop("content-type", None)
+            if not headers:
+                result.pop("headers", None)
+        return result
+
+
+def _has_content_type(response: Response) -> bool:
+    return any(name.lower() == b"content-type" for name, _ in response["headers"])
+
 
 class _RESTEvent(APIGateway):
     @cached_property
@@ -95,6 +111,21 @@ class _ALBEvent(ALB):
     def body(self) -> bytes:
         return _decode_body(self.event)
 
+    def __call__(self, response: Response) -> dict[str, Any]:
+        result: dict[str, Any] = ALB.__call__(self, response)
+        result["statusDescription"] = status_description(response["status"])
+        return result
+
+
+def status_description(status: int) -> str:
+    """An ALB response's `statusDescription`, "200 OK": the status line the load balancer sends.
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+    """
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
 
 # Mangum's order (first match wins). Function URL events are payload 2.0 events.
 HANDLERS: tuple[type[LambdaHandler], ...] = (_ALBEvent, _HTTPAPIEvent, _RESTEvent)
@@ -106,7 +137,22 @@ def _is_http_proxy_event(event: Any) -> bool:
     request_context = event["requestContext"]
     # WebSocket messages and authorizer inputs share the proxy events' keys but want a
     # different answer; serving them as HTTP requests would only hide the misconfiguration.
-    return "eventType" not in request_context and event.get("type") not in ("REQUEST", "TOKEN")
+    return (
+        "eventType" not in request_context
+        and event.get("type") not in ("REQUEST", "TOKEN")
+        and not _is_vpc_lattice(event)
+    )
+
+
+def _is_vpc_lattice(event: dict[str, Any]) -> bool:
+    """A VPC Lattice request: payload 2.0 has a `version` and `requestContext` like an HTTP
+    API event, but its context names the Lattice service instead of carrying `http`.
+    https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
+    """
+    context = event.get("requestContext")
+    if isinstance(context, dict):
+        return "serviceArn" in context or "serviceNetworkArn" in context
+    return "raw_path" in event and "is_base64_encoded" in event  # Lattice payload 1.0
 
 
 class LambdaWSGIAdapter(Mangum):
@@ -229,6 +275,8 @@ def error_result(
         result["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
     else:
         result["headers"] = headers
+    if isinstance(event, dict) and "elb" in (event.get("requestContext") or {}):
+        result["statusDescription"] = status_description(status)
     return result
 
 
@@ -236,6 +284,8 @@ def _describe(event: Any) -> str:
     """What the event looks like, without its values (they may hold secrets)."""
     if not isinstance(event, dict):
         return f"a JSON {type(event).__name__}, not an object"
+    if _is_vpc_lattice(event):
+        return "a VPC Lattice request; this entry point serves API Gateway, ALB and Function URLs"
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
         source = str(records[0].get("eventSource") or records[0].get("EventSource") or "?")

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from apps.common.errors import error_json, json_error, message_for
 from apps.common.logging import request_context
+from apps.common.views import HealthView
 
 access_logger = logging.getLogger("gatewayproject.request")
 error_logger = logging.getLogger("gatewayproject.errors")
@@ -71,6 +72,31 @@ class RequestContextMiddleware:
             return response
         finally:
             request_context.reset(token)
+
+
+class HealthCheckMiddleware:
+    """Answers `/health` before the host is validated, so load balancers' checks pass.
+
+    An ALB's health check of a Lambda target sends no Host header (AWS's sample event, and
+    Mangum then reports the host as "mangum:80"), the API Gateway console's test invoke sends
+    no headers at all, and an ALB checks a container by its private IP. The health answer
+    builds no URL from the host, so it needs none; every other path still goes through
+    ALLOWED_HOSTS (SecurityMiddleware and CommonMiddleware, which come after this one).
+    """
+
+    paths = ("/health", "/health/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.view = HealthView.as_view()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info not in self.paths:
+            return self.get_response(request)
+        response = self.view(request)
+        # A view's response is rendered by Django's handler; one returned by middleware is not.
+        response.render()
+        return response
 
 
 class JSONErrorMiddleware:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.common.middleware.RequestContextMiddleware",
     "apps.common.middleware.JSONErrorMiddleware",
+    # /health before any host check: load balancers probe without a Host we could allow.
+    "apps.common.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

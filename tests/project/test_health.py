@@ -64,3 +64,34 @@ def test_health_is_503_against_a_real_unreachable_database(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
 
     assert result.stdout.strip() == '503 {"message":"Service Unavailable"}'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["10.0.3.7", "10.0.3.7:8000", None])
+def test_health_answers_a_load_balancer_whatever_its_host(host: str | None) -> None:
+    """An ALB probes a task by its private IP, and a Lambda target with no Host at all."""
+    extra = {"HTTP_HOST": host} if host else {"SERVER_NAME": "mangum", "SERVER_PORT": "80"}
+    client = Client()
+    if host is None:
+        client.defaults.pop("HTTP_HOST", None)
+
+    response = client.get("/health", **extra)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_other_paths_still_refuse_a_host_not_allowed() -> None:
+    response = Client().get("/v1/openapi.json", HTTP_HOST="10.0.3.7")
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "Bad Request"}
+
+
+@pytest.mark.django_db
+def test_health_is_json_for_a_browser_too() -> None:
+    response = Client().get("/health", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok"}
