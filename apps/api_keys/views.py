@@ -21,6 +21,7 @@ class UsageView(APIView):
     """The calling key's plan, throttle and quota; this request counts like any other."""
 
     permission_classes = (HasAPIKey,)
+    token_scopes = None  # any token may read its own usage
 
     @extend_schema(
         operation_id="usage_retrieve",

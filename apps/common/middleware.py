@@ -66,6 +66,8 @@ class RequestContextMiddleware:
             }
             if key_prefix := getattr(request, "api_key_prefix", None):
                 fields["keyPrefix"] = key_prefix
+            if token_user := getattr(request, "token_user_id", None):
+                fields["tokenUserId"] = token_user
             if rejected := getattr(request, "api_key_rejected", None):
                 fields["keyRejected"] = rejected
             access_logger.info("request", extra=fields)

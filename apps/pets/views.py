@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from apps.identity.scopes import PETS
 from apps.pets import selectors, services
 from apps.pets.filters import PetFilter
 from apps.pets.models import Pet
@@ -42,6 +43,7 @@ class PetViewSet(viewsets.ModelViewSet[Pet]):
     """The caller's pets. Someone else's pet is a 404 for every method."""
 
     serializer_class = PetSerializer
+    token_scopes = PETS  # pets/read to read, pets/write to write (token users)
     # Ids are integers: anything else is an unknown route (404), never a 500.
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = PetFilter

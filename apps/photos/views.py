@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from apps.common.filters import repeated_names
 from apps.common.parsers import JSONParser
 from apps.common.schema import ErrorSerializer
+from apps.identity.scopes import PETS
 from apps.photos import selectors, services, storage
 from apps.photos.filters import PhotoFilter
 from apps.photos.models import CAPTION_MAX_LENGTH, Photo
@@ -83,6 +84,7 @@ class PhotoViewSet(
     """The caller's photos. Someone else's photo is a 404 for every method."""
 
     serializer_class = PhotoSerializer
+    token_scopes = PETS  # photos are the pets': pets/read to read, pets/write to write
     schema = UploadSchema()
     lookup_value_regex = UUID_PATTERN
     filterset_class = PhotoFilter

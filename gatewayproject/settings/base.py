@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "apps.api_keys",
     "apps.photos",
+    "apps.identity",
 ]
 
 MIDDLEWARE = [
@@ -249,12 +250,18 @@ API_GATEWAY_STAGE_PREFIX = env.str("API_GATEWAY_STAGE_PREFIX", default="auto")
 REST_FRAMEWORK = {
     # Authentication classes are policy, set here only, so a new scheme (API keys,
     # JWT claims from API Gateway) becomes the default without touching any view.
-    # x-api-key first (no header: the next class); sessions only for staff (browsable API).
+    # A token API Gateway verified first (with one, x-api-key is not read), then x-api-key
+    # (no header: the next class); sessions only for staff (browsable API).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.identity.authentication.GatewayJWTAuthentication",
         "apps.api_keys.authentication.APIKeyAuthentication",
         "apps.api_keys.authentication.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Token users also need the view's scope (apps.identity.scopes).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.identity.permissions.HasTokenScope",
+    ],
     # The key's usage plan: token-bucket throttle and quota, metered per keyed request.
     "DEFAULT_THROTTLE_CLASSES": ["apps.api_keys.throttling.UsagePlanThrottle"],
     # JSON only by default; upload views opt in to multipart and raw image bodies.
@@ -301,7 +308,10 @@ SPECTACULAR_SETTINGS = {
     # The document and the docs page are open: no key is read (a bad one is not a 403).
     "SERVE_AUTHENTICATION": [],
     # The public contract is the x-api-key scheme; staff sessions are an admin convenience.
-    "AUTHENTICATION_WHITELIST": ["apps.api_keys.authentication.APIKeyAuthentication"],
+    "AUTHENTICATION_WHITELIST": [
+        "apps.identity.authentication.GatewayJWTAuthentication",
+        "apps.api_keys.authentication.APIKeyAuthentication",
+    ],
 }
 
 # --- API keys and usage plans (apps.api_keys) -------------------------------------------
@@ -314,6 +324,17 @@ API_KEYS = from_environment(
         "REDIS_KEY_PREFIX": ("API_KEYS_REDIS_KEY_PREFIX", str),
     }
 )
+
+# --- Gateway identities (apps.identity) ---------------------------------------------------
+# Defaults and reasons in apps/identity/conf.py; docs/identity.md says what is trusted where.
+
+IDENTITY = {
+    # Only the container behind the VPC link sets this (infra/template.yaml): there the
+    # x-gateway-jwt-* headers are API Gateway's; anywhere else they are the client's.
+    "GATEWAY_CLAIM_HEADERS": env.bool("IDENTITY_GATEWAY_CLAIM_HEADERS", default=False),
+    "ISSUERS": env.list("IDENTITY_ISSUERS", default=[]),
+    "DEFAULT_PLAN": env.str("IDENTITY_DEFAULT_PLAN", default="Default"),
+}
 
 # --- Logging ----------------------------------------------------------------------------
 

@@ -103,10 +103,11 @@ def schema(django_db_blocker: Any) -> dict[str, Any]:
         return dict(Client().get("/v1/openapi.json").json())
 
 
-def test_the_key_scheme_is_the_only_documented_scheme(schema: dict[str, Any]) -> None:
+def test_the_key_and_bearer_schemes_are_the_documented_schemes(schema: dict[str, Any]) -> None:
     schemes = schema["components"]["securitySchemes"]
 
-    assert set(schemes) == {"ApiKeyAuth"}
+    assert set(schemes) == {"ApiKeyAuth", "BearerAuth"}
+    assert (schemes["BearerAuth"]["type"], schemes["BearerAuth"]["scheme"]) == ("http", "bearer")
     assert (schemes["ApiKeyAuth"]["type"], schemes["ApiKeyAuth"]["in"]) == ("apiKey", "header")
     assert schemes["ApiKeyAuth"]["name"] == "x-api-key"
 
@@ -120,7 +121,7 @@ def test_keyed_operations_require_the_key_and_document_403_and_429(
         if not path.startswith("/v1/") or path in open_by_design:
             continue
         for method, operation in item.items():
-            assert operation["security"] == [{"ApiKeyAuth": []}], (path, method)
+            assert operation["security"] == [{"BearerAuth": []}, {"ApiKeyAuth": []}], (path, method)
             assert {"403", "429"} <= set(operation["responses"]), (path, method)
 
 
