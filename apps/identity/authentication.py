@@ -45,7 +45,7 @@ def gateway_claims(request: HttpRequest) -> TokenClaims | None:
     meta = request.META
     if EVENT_KEY in meta:
         return claims_from_event(meta[EVENT_KEY])
-    if conf.get().GATEWAY_CLAIM_HEADERS:
+    if conf.identity_settings().GATEWAY_CLAIM_HEADERS:
         return claims_from_headers(meta)
     return None
 
@@ -63,7 +63,7 @@ class GatewayJWTAuthentication(BaseAuthentication):
         claims = gateway_claims(django_request)
         if claims is None:
             return None
-        issuers = conf.get().ISSUERS
+        issuers = conf.identity_settings().ISSUERS
         if issuers and claims.issuer not in issuers:
             logger.warning("Token from an issuer not configured", extra={"issuer": claims.issuer})
             raise exceptions.AuthenticationFailed()

@@ -4,34 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
-from apps.identity.conf import KNOWN
+from apps.common.conf import check_namespace
+from apps.identity import conf
 
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    configured = getattr(settings, "IDENTITY", None)
-    if configured is None:
-        return []
-    if not isinstance(configured, dict):
-        return [Error("IDENTITY must be a dict.", id="identity.E001")]
-    errors: list[CheckMessage] = []
-    unknown = sorted(str(key) for key in configured if key not in KNOWN)
-    if unknown:
-        errors.append(
-            Error(
-                f"IDENTITY has unknown keys: {', '.join(unknown)}.",
-                hint=f"Known keys: {', '.join(sorted(KNOWN))}.",
-                id="identity.E001",
-            )
-        )
-    if not isinstance(configured.get("GATEWAY_CLAIM_HEADERS", False), bool):
+    errors = check_namespace("IDENTITY", conf.DEFAULTS, id="identity.E001")
+    if errors:
+        return errors
+    # Values as configured: the dataclass types say what they should be, not what they are.
+    current: Any = conf.identity_settings()
+    if not isinstance(current.GATEWAY_CLAIM_HEADERS, bool):
         errors.append(
             Error("IDENTITY['GATEWAY_CLAIM_HEADERS'] must be a bool.", id="identity.E002")
         )
-    issuers = configured.get("ISSUERS", ())
+    issuers = current.ISSUERS
     if isinstance(issuers, str) or not all(isinstance(i, str) and i for i in issuers):
         errors.append(
             Error("IDENTITY['ISSUERS'] must be a list of issuer URLs.", id="identity.E003")

@@ -328,13 +328,15 @@ API_KEYS = from_environment(
 # --- Gateway identities (apps.identity) ---------------------------------------------------
 # Defaults and reasons in apps/identity/conf.py; docs/identity.md says what is trusted where.
 
-IDENTITY = {
-    # Only the container behind the VPC link sets this (infra/template.yaml): there the
-    # x-gateway-jwt-* headers are API Gateway's; anywhere else they are the client's.
-    "GATEWAY_CLAIM_HEADERS": env.bool("IDENTITY_GATEWAY_CLAIM_HEADERS", default=False),
-    "ISSUERS": env.list("IDENTITY_ISSUERS", default=[]),
-    "DEFAULT_PLAN": env.str("IDENTITY_DEFAULT_PLAN", default="Default"),
-}
+IDENTITY = from_environment(
+    {
+        # Only the container behind the VPC link sets this (infra/template.yaml): there the
+        # x-gateway-jwt-* headers are API Gateway's; anywhere else they are the client's.
+        "GATEWAY_CLAIM_HEADERS": ("IDENTITY_GATEWAY_CLAIM_HEADERS", bool),
+        "ISSUERS": ("IDENTITY_ISSUERS", list),
+        "DEFAULT_PLAN": ("IDENTITY_DEFAULT_PLAN", str),
+    }
+)
 
 # --- Logging ----------------------------------------------------------------------------
 
