@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 3000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
 STAMP := $(VENV)/.installed-dev
 # Benchmark-only tools (Zappa, as a peer to measure against) never enter the app's venv.
 BENCH_VENV ?= .venv-bench
@@ -22,7 +24,7 @@ ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys package test-package bench-lambda bench-photos bench-gateway infra-venvs infra-check
+	bench-api-keys package test-package bench-lambda bench-photos bench-gateway bench-scale infra-venvs infra-check
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -116,6 +118,11 @@ bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET
 
 bench-gateway: install  ## rungateway vs runserver vs gunicorn, 8 clients (not in make test)
 	$(BIN)/python benchmarks/bench_gateway.py
+
+bench-scale: install  ## 64 Lambda-style processes on PostgreSQL via PgBouncer and direct; counter stores; quota exactness
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || \
+		{ echo "bench-scale needs PgBouncer: apt-get install pgbouncer"; exit 2; }
+	$(BIN)/python benchmarks/bench_scale.py --pg-host $(PG_HOST) --pg-port $(PG_PORT)
 
 bench-photos: install  ## Photo benchmark: draft() thumbnails vs Pillow, peak memory (not in test)
 	$(BIN)/python benchmarks/bench_photos.py
