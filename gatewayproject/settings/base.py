@@ -322,6 +322,7 @@ API_KEYS = from_environment(
     {
         "REDIS_URL": ("REDIS_URL", str),
         "REDIS_KEY_PREFIX": ("API_KEYS_REDIS_KEY_PREFIX", str),
+        "DEFAULT_USER_PLAN": ("API_KEYS_DEFAULT_USER_PLAN", str),
     }
 )
 
@@ -334,7 +335,6 @@ IDENTITY = from_environment(
         # x-gateway-jwt-* headers are API Gateway's; anywhere else they are the client's.
         "GATEWAY_CLAIM_HEADERS": ("IDENTITY_GATEWAY_CLAIM_HEADERS", bool),
         "ISSUERS": ("IDENTITY_ISSUERS", list),
-        "DEFAULT_PLAN": ("IDENTITY_DEFAULT_PLAN", str),
     }
 )
 
