@@ -28,6 +28,7 @@ from apps.api_keys.periods import period_end, period_start, seconds_until
 
 THROTTLE = "throttle"
 QUOTA = "quota"
+GONE = "gone"  # the meter (its key or user) was deleted after the request read it
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class DatabaseUsageStore:
         """Nothing was admitted: one more read tells a used-up quota from an empty bucket."""
         meter = type(key.meter)._default_manager.filter(pk=key.pk).first()
         if meter is None:  # deleted with its key (or user) since it was read
-            return rejection(plan=plan, used=0, start=start, now=now, level=0.0)
+            return Admission(False, GONE, plan.limit, 0, period_end(start, plan.period), None)
         used = used_in_period(meter.period_start, meter.period_count, start)
         level = bucket_level(meter.tokens, meter.bucket_at, plan=plan, now_ts=now.timestamp())
         return rejection(plan=plan, used=used, start=start, now=now, level=level)

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from apps.api_keys import conf
-from apps.api_keys.counters import QUOTA, Admission, Metered, get_usage_store
+from apps.api_keys.counters import GONE, QUOTA, Admission, Metered, get_usage_store
 from apps.api_keys.models import APIKey
 from apps.api_keys.users import NoPlanError
 
@@ -74,6 +74,9 @@ class UsagePlanThrottle(BaseThrottle):
             return True
         admission = get_usage_store().admit(key=key, now=conf.now())
         setattr(request._request, METERED_ATTR, key)
+        if admission.reason == GONE:
+            # A key deleted while a Lambda authorizer's answer for it is still cached.
+            raise PermissionDenied("Forbidden")
         setattr(request._request, ADMISSION_ATTR, admission)
         if admission.admitted:
             return True

@@ -254,6 +254,8 @@ REST_FRAMEWORK = {
     # (no header: the next class); sessions only for staff (browsable API).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.identity.authentication.GatewayJWTAuthentication",
+        # The key a Lambda authorizer checked (its context in requestContext), else x-api-key.
+        "apps.api_keys.authentication.AuthorizerKeyAuthentication",
         "apps.api_keys.authentication.APIKeyAuthentication",
         "apps.api_keys.authentication.StaffSessionAuthentication",
     ],
