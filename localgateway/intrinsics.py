@@ -1,4 +1,4 @@
-"""Read CloudFormation YAML (with `!Ref`-style tags) and resolve the intrinsics we need."""
+"""Parse a CloudFormation template with cfn-lint's parser and resolve the intrinsics we need."""
 
 from __future__ import annotations
 
@@ -6,37 +6,45 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
+from cfnlint.decode import decode_str
 
 NO_VALUE = object()  # AWS::NoValue: the key disappears
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """SafeLoader that turns `!Ref x` into {"Ref": "x"}, `!Sub s` into {"Fn::Sub": s}, ..."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if name == "Fn::GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {name: value}
-
-
-_TemplateLoader.add_multi_constructor("!", _construct_tag)
-
-
 def load_template(text: str) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM template written in YAML or JSON."""
-    document = yaml.load(text, Loader=_TemplateLoader)  # noqa: S506 (SafeLoader subclass)
+    """Parse a CloudFormation/SAM template written in YAML or JSON.
+
+    cfn-lint's decoder turns short-form tags into the long form (`!Ref x` into
+    {"Ref": "x"}, `!GetAtt a.b` into {"Fn::GetAtt": ["a", "b"]}) and refuses what
+    CloudFormation refuses (malformed YAML or JSON, duplicate keys); a ValueError says where.
+    """
+    document, problems = decode_str(text)
+    if problems:
+        raise ValueError("; ".join(list(dict.fromkeys(map(_describe, problems)))[:5]))
     if not isinstance(document, dict):
         raise ValueError("the template is not a mapping")
-    return document
+    if not document:
+        raise ValueError("the template is empty")
+    plain: dict[str, Any] = _plain(document)
+    return plain
+
+
+def _describe(problem: Any) -> str:
+    """One line for one of cfn-lint's parse errors, with its line unless it names one."""
+    message = " ".join(str(problem.message).split())
+    return message if "line " in message else f"line {problem.linenumber}: {message}"
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts, lists and strings instead of cfn-lint's position-carrying subclasses,
+    which cannot be pickled (worker processes) and carry more than callers need."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 class Resolver:
@@ -91,7 +99,14 @@ class Resolver:
         return {"Ref": name}
 
     def _fn_getatt(self, arg: Any) -> Any:
-        return {"Fn::GetAtt": arg}
+        parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+        if len(parts) != 2:
+            raise ValueError(f"Fn::GetAtt needs a resource and an attribute, not {arg!r}")
+        return self.attribute_value(str(parts[0]), str(self.resolve(parts[1])))
+
+    def attribute_value(self, resource: str, attribute: str) -> Any:
+        """A resource attribute (Fn::GetAtt): only a deployment knows it, so it stays one."""
+        return {"Fn::GetAtt": [resource, attribute]}
 
     def sub_value(self, name: str) -> Any:
         """What `${name}` in a Fn::Sub becomes; None leaves it as written."""

@@ -117,8 +117,29 @@ def load_spec(
         template = load_template(path.read_text())
     except (OSError, ValueError) as exc:
         raise TemplateError(f"cannot read {path}: {exc}") from exc
-    resolver = Resolver(template, parameters or {})
     resources = template.get("Resources") or {}
+    if not isinstance(resources, dict) or not all(isinstance(r, dict) for r in resources.values()):
+        raise TemplateError(f"Resources in {path} must map logical ids to resource mappings")
+    try:
+        return _read_spec(template, resources, path, stage, api, parameters or {}, variant)
+    except TemplateError:
+        raise
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        # A shape the template schema forbids (a list where a mapping belongs, a timeout
+        # that is not a number): one clear line, not a traceback.
+        raise TemplateError(f"cannot use {path}: {type(exc).__name__}: {exc}") from exc
+
+
+def _read_spec(
+    template: dict[str, Any],
+    resources: dict[str, Any],
+    path: Path,
+    stage: str | None,
+    api: str | None,
+    parameters: dict[str, str],
+    variant: str,
+) -> ApiSpec:
+    resolver = Resolver(template, parameters)
     if variant == "container" and (found := _container_api(resources, resolver, api)):
         name, api_properties, stage_properties = found
         routes = _http_routes(resources, resolver, name)

@@ -15,11 +15,6 @@ class KeySummarySerializer(serializers.Serializer[Any]):
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never expires.")
 
 
-class TokenSummarySerializer(serializers.Serializer[Any]):
-    issuer = serializers.CharField(help_text="The token's `iss`.")
-    subject = serializers.CharField(help_text="The token's `sub`.")
-
-
 class PlanSummarySerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
@@ -47,10 +42,9 @@ class QuotaSerializer(serializers.Serializer[Any]):
 
 
 class UsageSerializer(serializers.Serializer[Any]):
-    """The calling key (or token user), its plan, throttle and quota."""
+    """The calling key, its plan, throttle and quota."""
 
-    key = KeySummarySerializer(allow_null=True, help_text="null for a token user.")
-    token = TokenSummarySerializer(allow_null=True, help_text="null for an API key.")
+    key = KeySummarySerializer()
     plan = PlanSummarySerializer()
     throttle = ThrottleSerializer()
     quota = QuotaSerializer()

@@ -6,18 +6,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from samtranslator.yaml_helper import yaml_parse
-
-from localgateway import intrinsics
+from localgateway.intrinsics import Resolver as TemplateResolver
+from localgateway.intrinsics import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
 
 
 def load(text: str) -> dict[str, Any]:
-    """Parse a YAML/JSON template, turning `!Ref x` tags into {"Ref": "x"} and so on."""
-    document: dict[str, Any] = yaml_parse(text)
-    return document
+    """Parse a YAML/JSON template as the local gateway does (cfn-lint's parser): `!Ref x`
+    becomes {"Ref": "x"} and so on."""
+    return load_template(text)
 
 
 def resources(template: Mapping[str, Any], type_: str) -> dict[str, dict[str, Any]]:
@@ -57,7 +56,7 @@ def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
             yield from walk(item, f"{path}[{index}]")
 
 
-class Resolver(intrinsics.Resolver):
+class Resolver(TemplateResolver):
     """The local gateway's resolver (Ref, Sub, If, Join, conditions), with example values
     for what only a deployment knows: parameters from their defaults (or `parameters`),
     resources and attributes as readable placeholders, so a template's environment can be
@@ -84,9 +83,8 @@ class Resolver(intrinsics.Resolver):
             return f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{name}-AbCdEf"
         return f"{name.lower()}-physical-id"
 
-    def _fn_getatt(self, arg: Any) -> Any:
-        name, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-        return self._attribute(f"{name}.{attribute}")
+    def attribute_value(self, resource: str, attribute: str) -> Any:
+        return self._attribute(f"{resource}.{attribute}")
 
     def sub_value(self, name: str) -> Any:
         if name in self.values:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.lambda_runtime import events
+from tests.project.dev_only import canonical, dev_only_distributions, dev_only_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = os.environ.get("LAMBDA_PACKAGE")
@@ -64,6 +65,23 @@ def test_no_tests_secrets_or_tooling_inside(names: list[str]) -> None:
     assert not [n for n in names if Path(n).name in (".env", "db.sqlite3") or n.endswith(".env")]
     assert not [n for n in names if n.endswith(".cpython-311.pyc")]
     assert {"gatewayproject", "apps", "django", "rest_framework", "mangum", "psycopg"} <= tops
+
+
+def test_no_development_code_inside(names: list[str]) -> None:
+    """Neither the local API Gateway nor anything only the `dev` extra installs."""
+    tops = {name.split("/")[0] for name in names}
+    shipped = {
+        canonical(top.removesuffix(".dist-info").rsplit("-", 1)[0])
+        for top in tops
+        if top.endswith(".dist-info")
+    }
+    modules = {top.removesuffix(".py") for top in tops if not top.endswith(".dist-info")}
+
+    assert not tops & {"localgateway", "anyio", "uvicorn", "httpx", "cfnlint", "samtranslator"}
+    assert not modules & dev_only_modules()
+    assert not shipped & dev_only_distributions()
+    assert not [n for n in names if "rungateway" in n or "localgateway" in n]
+    assert {"lambda_runtime", "gatewayproject", "apps"} <= modules
 
 
 def test_bytecode_for_python_3_12_is_shipped_for_every_module(names: list[str]) -> None:
@@ -148,9 +166,10 @@ def unpacked(archive: zipfile.ZipFile, tmp_path_factory: pytest.TempPathFactory)
 
 
 CLEAN_RUN = """
-import json, sys
+import importlib.util, json, sys
 sys.path[:0] = [sys.argv[1]]
 from lambda_runtime import handler as lambda_handler
+from django.conf import settings
 migrated = lambda_handler.manage({"command": "migrate"}, None)
 health = lambda_handler.handler(json.loads(sys.argv[2]), None)
 static = lambda_handler.handler(json.loads(sys.argv[3]), None)
@@ -159,9 +178,12 @@ outside = sorted(
     if getattr(module, "__file__", None)
     and not module.__file__.startswith((sys.argv[1], sys.base_prefix))
 )
+dev_tools = ["localgateway", "anyio", "uvicorn", "httpx", "cfnlint", "samtranslator", "pytest"]
 print(json.dumps({"migrated": migrated["ok"], "health": health["statusCode"],
                   "static": static["statusCode"], "outside": outside,
-                  "version": list(sys.version_info[:2])}))
+                  "version": list(sys.version_info[:2]),
+                  "installed_apps": list(settings.INSTALLED_APPS),
+                  "importable_dev_tools": [m for m in dev_tools if importlib.util.find_spec(m)]}))
 """
 
 
@@ -206,3 +228,6 @@ def test_handler_runs_from_the_package_alone(unpacked: Path, tmp_path: Path) -> 
     assert report["health"] == 200
     assert report["static"] == 200  # WhiteNoise serves the collected, hashed file
     assert report["outside"] == []
+    # The production settings set up Django with no development tool there to import.
+    assert report["importable_dev_tools"] == []
+    assert "localgateway" not in report["installed_apps"]

@@ -228,14 +228,23 @@ def test_isolate_runs_the_handler_in_worker_processes_and_replaces_a_timed_out_o
     assert after.headers["x-handler-pid"] != first.headers["x-handler-pid"]
 
 
-def test_a_bad_template_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Resources: {}\n", "expected one AWS::Serverless::HttpApi"),
+        # Malformed YAML: the parser's complaint and where, not a traceback.
+        ("Resources:\n  Api: [\n", "line 3: did not find expected node content"),
+    ],
+)
+def test_a_bad_template_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
     bad = tmp_path / "template.yaml"
-    bad.write_text("Resources: {}\n")
+    bad.write_text(text)
 
     result = run_rungateway("--template", str(bad))
 
     assert result.returncode != 0
-    assert "expected one AWS::Serverless::HttpApi" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_the_banner_prints_the_urls_and_how_to_get_a_key() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,82 @@ Resources: {}
     assert resolver.resolve({"Fn::Select": [1, {"Fn::Split": [",", "x,y"]}]}) == "y"
     assert resolver.resolve({"k": {"Fn::If": ["NotApi", 1, {"Ref": "AWS::NoValue"}]}}) == {}
     assert resolver.resolve({"Fn::GetAtt": ["Res", "Arn"]}) == {"Fn::GetAtt": ["Res", "Arn"]}
+    assert resolver.resolve({"Fn::GetAtt": "Res.Arn"}) == {"Fn::GetAtt": ["Res", "Arn"]}
+
+
+def test_short_form_tags_become_the_long_form_in_plain_python_values() -> None:
+    template = load_template("""
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Role: !GetAtt Role.Arn
+      Name: !Sub "${AWS::StackName}-fn"
+      Tags: !If [IsProd, {a: b}, !Ref "AWS::NoValue"]
+      Layers: [!Ref Layer, !Join ["", [x, !Select [0, !Split [",", "y,z"]]]]]
+""")
+
+    properties = template["Resources"]["Fn"]["Properties"]
+    assert properties == {
+        "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+        "Name": {"Fn::Sub": "${AWS::StackName}-fn"},
+        "Tags": {"Fn::If": ["IsProd", {"a": "b"}, {"Ref": "AWS::NoValue"}]},
+        "Layers": [
+            {"Ref": "Layer"},
+            {"Fn::Join": ["", ["x", {"Fn::Select": [0, {"Fn::Split": [",", "y,z"]}]}]]},
+        ],
+    }
+    # Plain types, not the parser's position-carrying subclasses: they pickle (workers).
+    assert type(properties) is dict
+    assert type(properties["Name"]["Fn::Sub"]) is str
+    assert pickle.loads(pickle.dumps(template)) == template  # noqa: S301 (our own bytes)
+
+
+def test_json_templates_are_read_too() -> None:
+    assert load_template('{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}') == {
+        "Resources": {"B": {"Type": "AWS::S3::Bucket"}}
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Resources: [\n", "line 2: did not find expected node content"),
+        ("A: 1\nA: 2\n", "Duplicate found 'A' (line 1); Duplicate found 'A' (line 2)"),
+        ("- a\n- b\n", "the template is not a mapping"),
+        ("", "the template is empty"),
+        ("A: !!python/object/apply:os.system [ls]\n", "could not determine a constructor"),
+    ],
+)
+def test_templates_the_parser_refuses(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_template(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Resources: [a]\n", "Resources in"),
+        ("Resources:\n  Api: 3\n", "must map logical ids to resource mappings"),
+        (
+            "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n"
+            "    Properties:\n      StageName: !GetAtt [OnlyOne]\n",
+            "Fn::GetAtt needs a resource and an attribute",
+        ),
+        (
+            "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n"
+            "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      Events: [not, a, mapping]\n",
+            "cannot use",
+        ),
+        ("Resources:\n  B: {Type: AWS::S3::Bucket\n", "cannot read"),
+    ],
+)
+def test_a_template_of_the_wrong_shape_is_a_template_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        load_spec(path)
