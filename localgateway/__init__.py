@@ -5,7 +5,7 @@ the `dev` extra, and the Lambda zip never holds it. Public surface (what the com
 tests/infra may use; everything else is internal):
 
 - `localgateway.intrinsics.load_template(text)`: a CloudFormation/SAM template (YAML or
-  JSON) parsed by cfn-lint, short-form tags in their long form, as plain Python values.
+  JSON) parsed by aws-sam-translator's parser, short-form tags in their long form.
 - `localgateway.intrinsics.Resolver`: Ref, Fn::Sub, Fn::If, Fn::Join, Fn::Split,
   Fn::Select and conditions against parameter values. What only a deployment knows comes
   from hooks a subclass may override: `unknown_ref`, `sub_value`, `attribute_value`.

@@ -1,4 +1,4 @@
-"""Parse a CloudFormation template with cfn-lint's parser and resolve the intrinsics we need."""
+"""Parse a CloudFormation template with the SAM translator's parser; resolve the intrinsics."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cfnlint.decode import decode_str
+from samtranslator.yaml_helper import yaml_parse
 
 NO_VALUE = object()  # AWS::NoValue: the key disappears
 
@@ -14,37 +14,28 @@ NO_VALUE = object()  # AWS::NoValue: the key disappears
 def load_template(text: str) -> dict[str, Any]:
     """Parse a CloudFormation/SAM template written in YAML or JSON.
 
-    cfn-lint's decoder turns short-form tags into the long form (`!Ref x` into
-    {"Ref": "x"}, `!GetAtt a.b` into {"Fn::GetAtt": ["a", "b"]}) and refuses what
-    CloudFormation refuses (malformed YAML or JSON, duplicate keys); a ValueError says where.
+    aws-sam-translator's parser (the AWS CLI's) turns short-form tags into the long form:
+    `!Ref x` into {"Ref": "x"}, `!GetAtt a.b` into {"Fn::GetAtt": ["a", "b"]}. It registers
+    its tag constructor on PyYAML's SafeLoader, so nothing beyond safe YAML is ever built.
+    A text it cannot parse is a ValueError saying where.
     """
-    document, problems = decode_str(text)
-    if problems:
-        raise ValueError("; ".join(list(dict.fromkeys(map(_describe, problems)))[:5]))
+    try:
+        document = yaml_parse(text)
+    except Exception as exc:  # the parser's errors: PyYAML's, or RecursionError
+        raise ValueError(_describe(exc)) from exc
     if not isinstance(document, dict):
         raise ValueError("the template is not a mapping")
     if not document:
         raise ValueError("the template is empty")
-    plain: dict[str, Any] = _plain(document)
-    return plain
+    return document
 
 
-def _describe(problem: Any) -> str:
-    """One line for one of cfn-lint's parse errors, with its line unless it names one."""
-    message = " ".join(str(problem.message).split())
-    return message if "line " in message else f"line {problem.linenumber}: {message}"
-
-
-def _plain(value: Any) -> Any:
-    """Plain dicts, lists and strings instead of cfn-lint's position-carrying subclasses,
-    which cannot be pickled (worker processes) and carry more than callers need."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
+def _describe(error: Exception) -> str:
+    """One line: where the parser stopped (PyYAML marks count from 0) and why."""
+    mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None)
+    if mark is None or problem is None:
+        return " ".join(str(error).split()) or type(error).__name__
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
 class Resolver:

@@ -14,8 +14,8 @@ TEMPLATE = ROOT / "infra" / "template.yaml"
 
 
 def load(text: str) -> dict[str, Any]:
-    """Parse a YAML/JSON template as the local gateway does (cfn-lint's parser): `!Ref x`
-    becomes {"Ref": "x"} and so on."""
+    """Parse a YAML/JSON template as the local gateway does (aws-sam-translator's parser):
+    `!Ref x` becomes {"Ref": "x"} and so on."""
     return load_template(text)
 
 

@@ -233,7 +233,7 @@ def test_isolate_runs_the_handler_in_worker_processes_and_replaces_a_timed_out_o
     [
         ("Resources: {}\n", "expected one AWS::Serverless::HttpApi"),
         # Malformed YAML: the parser's complaint and where, not a traceback.
-        ("Resources:\n  Api: [\n", "line 3: did not find expected node content"),
+        ("Resources:\n  Api: [\n", "line 3, column 1: expected the node content"),
     ],
 )
 def test_a_bad_template_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
