@@ -1,9 +1,11 @@
-"""AWS Lambda entry points: `handler` (HTTP), `manage` (direct invoke), `process_photos` (S3).
+"""AWS Lambda entry points: `handler` (HTTP), `manage` (direct invoke), `process_photos` (S3),
+`authorize_api_key` (the API's optional Lambda authorizer).
 
 Configure the HTTP function's handler as `lambda_runtime.handler.handler`, a
 second function, with no HTTP trigger, as `lambda_runtime.handler.manage`, and the
 photo-processing function (S3 `ObjectCreated` on the upload prefix, and a schedule) as
-`lambda_runtime.handler.process_photos`. The
+`lambda_runtime.handler.process_photos`, and the optional key authorizer (REQUEST type,
+payload 2.0, simple responses) as `lambda_runtime.handler.authorize_api_key`. The
 module body is Lambda's init phase, once per container (captured in the snapshot with
 SnapStart): settings, `django.setup()`, the middleware chain and the URLconf.
 """
@@ -59,3 +61,11 @@ def process_photos(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from apps.photos.triggers import dispatch
 
     return dispatch(event, context)
+
+
+def authorize_api_key(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An HTTP API REQUEST authorizer (payload 2.0, simple responses) for `x-api-key`:
+    `{"isAuthorized": bool, "context": {key, owner, plan}}`. See apps.api_keys.authorizer."""
+    from lambda_runtime.authorizer import authorize
+
+    return authorize(event, context)

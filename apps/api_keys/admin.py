@@ -12,7 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
-from apps.api_keys import conf, selectors, services
+from apps.api_keys import (
+    admin_user_meters,  # noqa: F401 (registers UserMeterAdmin)
+    conf,
+    selectors,
+    services,
+)
 from apps.api_keys.admin_users import register_user_admin
 from apps.api_keys.charts import daily_usage_svg
 from apps.api_keys.models import APIKey, UsagePlan

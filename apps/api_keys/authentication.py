@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.request import Request
 
 from apps.api_keys import conf
+from apps.api_keys.authorizer import key_from_context
 from apps.api_keys.models import APIKey
 from apps.api_keys.selectors import KeyRejectedError, api_key_from_raw
 
 logger = logging.getLogger(__name__)
 
 HEADER = "x-api-key"
+EVENT_KEY = "aws.event"  # set by lambda_runtime.adapter
 META_KEY = "HTTP_X_API_KEY"
 
 
@@ -50,6 +53,34 @@ class APIKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str | None:
         # None makes DRF answer 403 rather than 401, like API Gateway.
         return None
+
+
+class AuthorizerKeyAuthentication(BaseAuthentication):
+    """The key the Lambda authorizer checked: read from `requestContext.authorizer.lambda`.
+
+    Only the Lambda event can carry it (the adapter puts the event in the WSGI environ as
+    `aws.event`; no header reaches there), so no client can claim a key this way. No
+    such context: None, and APIKeyAuthentication checks the header as usual.
+    """
+
+    def authenticate(self, request: Request) -> tuple[object, APIKey] | None:
+        django_request = request._request
+        key = key_from_context(authorizer_context(django_request.META.get(EVENT_KEY)))
+        if key is None:
+            return None
+        django_request.api_key_prefix = key.prefix  # type: ignore[attr-defined]
+        return key.owner, key
+
+    def authenticate_header(self, request: Request) -> str | None:
+        return None
+
+
+def authorizer_context(event: Any) -> Any:
+    """`requestContext.authorizer.lambda` of a Lambda event, if any."""
+    if not isinstance(event, dict):
+        return None
+    authorizer = (event.get("requestContext") or {}).get("authorizer")
+    return authorizer.get("lambda") if isinstance(authorizer, dict) else None
 
 
 class StaffSessionAuthentication(SessionAuthentication):

@@ -24,6 +24,9 @@ class APIKeySettings:
     REDIS_KEY_PREFIX: str = "apikeys"
     # Dotted path of a function returning the current aware UTC datetime.
     CLOCK: str = "django.utils.timezone.now"
+    # The plan (by name) of token users with no plan assigned in the admin
+    # (env API_KEYS_DEFAULT_USER_PLAN); the data migration creates "Default".
+    DEFAULT_USER_PLAN: str = "Default"
 
 
 DEFAULTS = APIKeySettings()

@@ -1,7 +1,8 @@
-"""Usage counters: admit a request against a key's throttle and quota, atomically.
+"""Usage counters: admit a request against a key's (or token user's) throttle and quota.
 
-The policy classes only call `get_usage_store().admit(key=..., now=...)`. The database
-store keeps everything in the key's meter row and admits with ONE conditional UPDATE that
+The policy classes only call `get_usage_store().admit(key=..., now=...)`, where `key` is
+anything Metered: an API key, or a token user's UserSubject. The database
+store keeps everything in the meter row and admits with ONE conditional UPDATE that
 refills the token bucket, takes a token and counts the request only when a token is left
 and the quota is not used up. The WHERE clause reads only that row, so PostgreSQL
 re-checks it on the newest row version when concurrent updates queue on the row lock:
@@ -22,11 +23,12 @@ from typing import Any, Protocol
 from django.db import connection, transaction
 
 from apps.api_keys import conf
-from apps.api_keys.models import APIKey, DailyUsage, KeyMeter, UsagePlan
+from apps.api_keys.models import KeyMeter, MeterFields, UsagePlan
 from apps.api_keys.periods import period_end, period_start, seconds_until
 
 THROTTLE = "throttle"
 QUOTA = "quota"
+GONE = "gone"  # the meter (its key or user) was deleted after the request read it
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,27 @@ class Admission:
         return None if self.limit is None else max(0, self.limit - self.used)
 
 
+class Metered(Protocol):
+    """What is counted: an APIKey, or apps.api_keys.users.UserSubject for a token user.
+
+    `meter` is its meter row as read with the request (KeyMeter or UserMeter); its type
+    says which table the counters update.
+    """
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def plan(self) -> UsagePlan: ...
+
+    @property
+    def meter(self) -> MeterFields: ...
+
+
 class UsageStore(Protocol):
     """Where usage state lives; implementations must be exact across processes."""
 
-    def admit(self, *, key: APIKey, now: datetime.datetime) -> Admission: ...
+    def admit(self, *, key: Metered, now: datetime.datetime) -> Admission: ...
 
 
 def bucket_level(tokens: float, bucket_at: float, *, plan: UsagePlan, now_ts: float) -> float:
@@ -96,17 +115,20 @@ _RETURNING = "RETURNING period_count, day_count, prev_day, prev_day_count"
 
 
 @lru_cache(maxsize=16)
-def admission_sql(*, bucket: bool, quota: bool, vendor: str = "") -> str:
+def admission_sql(
+    *, bucket: bool, quota: bool, vendor: str = "", meter: type[MeterFields] = KeyMeter
+) -> str:
     """The conditional UPDATE for a plan with/without a quota and a database bucket.
 
-    Cached per vendor (its quoting): it is built from constants only.
+    Cached per vendor (its quoting) and meter table: it is built from constants only.
     """
-    conditions = ["key_id = %(key_id)s"]
+    quote = connection.ops.quote_name
+    conditions = [f"{quote(meter._meta.pk.column)} = %(key_id)s"]
     if bucket:
         conditions.append(f"{_LEVEL} >= 1")
     if quota:
         conditions.append(_QUOTA_LEFT)
-    table = connection.ops.quote_name(KeyMeter._meta.db_table)
+    table = quote(meter._meta.db_table)
     sets = (_SET_BUCKET if bucket else "") + _SET_COUNTS
     # Built from the constants above only; every value is a query parameter.
     where = " AND ".join(conditions)
@@ -125,7 +147,7 @@ class DatabaseUsageStore:
     def __init__(self, *, bucket: bool = True) -> None:
         self.bucket = bucket
 
-    def admit(self, *, key: APIKey, now: datetime.datetime) -> Admission:
+    def admit(self, *, key: Metered, now: datetime.datetime) -> Admission:
         plan = key.plan
         start = period_start(now, plan.period, plan.offset)
         today = now.astimezone(datetime.UTC).date()
@@ -145,7 +167,7 @@ class DatabaseUsageStore:
     def _update(
         self,
         *,
-        key: APIKey,
+        key: Metered,
         plan: UsagePlan,
         start: datetime.datetime,
         today: datetime.date,
@@ -162,7 +184,10 @@ class DatabaseUsageStore:
         if plan.limit is not None:
             params["limit"] = plan.limit
         sql = admission_sql(
-            bucket=self.bucket, quota=plan.limit is not None, vendor=connection.vendor
+            bucket=self.bucket,
+            quota=plan.limit is not None,
+            vendor=connection.vendor,
+            meter=type(key.meter),
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -170,24 +195,26 @@ class DatabaseUsageStore:
             rows = cursor.fetchall()
         return tuple(rows[0]) if rows else None
 
-    def _archive_previous_day(self, key: APIKey, row: tuple[Any, ...]) -> None:
+    def _archive_previous_day(self, key: Metered, row: tuple[Any, ...]) -> None:
         day_count, prev_day, prev_count = int(row[1]), _as_date(row[2]), int(row[3])
         # day_count == 1: this request opened the day, so it alone archives the last one.
         if day_count == 1 and prev_day is not None and prev_count > 0:
-            DailyUsage.objects.bulk_create(
-                [DailyUsage(key_id=key.pk, date=prev_day, count=prev_count)],
+            meter = type(key.meter)
+            daily, owner = meter.daily_model, meter.daily_owner_field
+            daily._default_manager.bulk_create(
+                [daily(**{f"{owner}_id": key.pk, "date": prev_day, "count": prev_count})],
                 update_conflicts=True,
-                unique_fields=["key", "date"],
+                unique_fields=[owner, "date"],
                 update_fields=["count"],
             )
 
     def _rejection(
-        self, *, key: APIKey, plan: UsagePlan, start: datetime.datetime, now: datetime.datetime
+        self, *, key: Metered, plan: UsagePlan, start: datetime.datetime, now: datetime.datetime
     ) -> Admission:
         """Nothing was admitted: one more read tells a used-up quota from an empty bucket."""
-        meter = KeyMeter.objects.filter(pk=key.pk).first()
-        if meter is None:  # deleted with its key since the key was read
-            return rejection(plan=plan, used=0, start=start, now=now, level=0.0)
+        meter = type(key.meter)._default_manager.filter(pk=key.pk).first()
+        if meter is None:  # deleted with its key (or user) since it was read
+            return Admission(False, GONE, plan.limit, 0, period_end(start, plan.period), None)
         used = used_in_period(meter.period_start, meter.period_count, start)
         level = bucket_level(meter.tokens, meter.bucket_at, plan=plan, now_ts=now.timestamp())
         return rejection(plan=plan, used=used, start=start, now=now, level=level)

@@ -33,6 +33,10 @@ class _Part:
     converters: tuple[tuple[tuple[Converter, Any], ...], ...]
     attnames: tuple[str, ...]
 
+    @property
+    def pk_index(self) -> int:
+        return self.fields.index(self.model._meta.pk)
+
     def build(self, using: str, connection: Any, values: tuple[Any, ...]) -> Model:
         converted = []
         for value, converters in zip(values, self.converters, strict=True):
@@ -112,7 +116,8 @@ def api_key_by_prefix(prefix: str, *, using: str = "default") -> APIKey | None:
         start += len(part.fields)
         objects.append(
             None
-            if part.model is KeyMeter and chunk[0] is None
+            # The LEFT JOIN found no meter row: its primary key column is NULL.
+            if part.model is KeyMeter and chunk[part.pk_index] is None
             else part.build(using, connection, chunk)
         )
     key, plan, owner, meter = objects

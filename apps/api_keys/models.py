@@ -157,29 +157,46 @@ class APIKey(AbstractAPIKey):
         return meter.last_used_at if meter is not None else None
 
 
-class KeyMeter(models.Model):
-    """All of a key's usage state in one row, so one conditional UPDATE admits a request.
+class MeterFields(models.Model):
+    """A metered party's usage state in one row, so one conditional UPDATE admits a request.
 
-    Written only by apps.api_keys.counters (raw SQL) and the reset service.
+    Written only by apps.api_keys.counters (raw SQL) and the reset services.
     """
 
-    key = models.OneToOneField(
-        APIKey, on_delete=models.CASCADE, primary_key=True, related_name="meter"
-    )
     # Quota: requests admitted since `period_start` (the UTC start of the plan's period).
     period_start = models.DateTimeField(null=True, blank=True)
     period_count = models.BigIntegerField(default=0)
     # Token bucket (when it is not kept in Redis): level and time of the last refill, in
-    # seconds since the epoch. A new key's bucket fills to `burst` on its first request.
+    # seconds since the epoch. A new meter's bucket fills to `burst` on its first request.
     tokens = models.FloatField(default=0.0)
     bucket_at = models.FloatField(default=0.0)
-    # Daily history: today's count; the previous day's count moves to DailyUsage once,
+    # Daily history: today's count; the previous day's count moves to the daily table once,
     # on the first request of a new day.
     day = models.DateField(null=True, blank=True)
     day_count = models.BigIntegerField(default=0)
     prev_day = models.DateField(null=True, blank=True)
     prev_day_count = models.BigIntegerField(default=0)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    # The model of past days' counts and the name of its foreign key to the owner.
+    daily_model: type[models.Model]
+    daily_owner_field: str
+    # Names this meter's Redis bucket, unique across meter kinds.
+    bucket_kind: str
+
+    class Meta:
+        abstract = True
+
+
+class KeyMeter(MeterFields):
+    """A key's usage state (see MeterFields)."""
+
+    key = models.OneToOneField(
+        APIKey, on_delete=models.CASCADE, primary_key=True, related_name="meter"
+    )
+
+    bucket_kind = "key"
+    daily_owner_field = "key"
 
     def __str__(self) -> str:
         return f"Meter of key {self.key_id}"
@@ -200,3 +217,60 @@ class DailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_id} {self.date}: {self.count}"
+
+
+class UserMeter(MeterFields):
+    """A token user's usage state and plan: a JWT user is metered like a key.
+
+    Made on the user's first token request; staff may make one first to assign a plan.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="usage_meter",
+    )
+    plan = models.ForeignKey(
+        UsagePlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user_meters",
+        help_text="Empty: the default plan (API_KEYS['DEFAULT_USER_PLAN']).",
+    )
+
+    bucket_kind = "user"
+    daily_owner_field = "user"
+
+    class Meta:
+        verbose_name = "token user's usage"
+        verbose_name_plural = "token users' usage"
+
+    def __str__(self) -> str:
+        return f"Usage of user {self.user_id}"
+
+
+class UserDailyUsage(models.Model):
+    """Requests admitted for a token user on one past UTC day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_usage"
+    )
+    date = models.DateField()
+    count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ("user", "date")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "date"], name="api_keys_user_daily_user_date_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.date}: {self.count}"
+
+
+KeyMeter.daily_model = DailyUsage
+UserMeter.daily_model = UserDailyUsage

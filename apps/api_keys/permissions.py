@@ -1,4 +1,4 @@
-"""DRF permissions for views that only make sense for a request made with an API key."""
+"""DRF permissions for views that only make sense for a metered request (key or token)."""
 
 from __future__ import annotations
 
@@ -17,3 +17,18 @@ class HasAPIKey(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, APIKey)
+
+
+class IsMetered(BasePermission):
+    """Requests metered by a usage plan: an API key's, or a token user's."""
+
+    message = "Forbidden"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return metered_kind(request.auth) is not None
+
+
+def metered_kind(auth: Any) -> str | None:
+    if isinstance(auth, APIKey):
+        return "key"
+    return "token" if callable(getattr(auth, "usage_subject", None)) else None

@@ -14,8 +14,14 @@ import time
 
 import redis
 
-from apps.api_keys.counters import Admission, DatabaseUsageStore, rejection, used_in_period
-from apps.api_keys.models import APIKey, UsagePlan
+from apps.api_keys.counters import (
+    Admission,
+    DatabaseUsageStore,
+    Metered,
+    rejection,
+    used_in_period,
+)
+from apps.api_keys.models import UsagePlan
 from apps.api_keys.periods import period_start
 
 logger = logging.getLogger(__name__)
@@ -72,18 +78,24 @@ class RedisUsageStore:
         # wait for a connection timeout.
         self._skip_until = 0.0
 
-    def bucket_key(self, key: APIKey) -> str:
-        return f"{self.prefix}:bucket:{key.pk}"
+    def bucket_key(self, key: Metered) -> str:
+        # Keys keep their original names; other meters (token users) say their kind.
+        kind = type(key.meter).bucket_kind
+        return (
+            f"{self.prefix}:bucket:{key.pk}"
+            if kind == "key"
+            else f"{self.prefix}:bucket:{kind}:{key.pk}"
+        )
 
     def take(
-        self, *, key: APIKey, plan: UsagePlan, now: datetime.datetime, cost: int = 1
+        self, *, key: Metered, plan: UsagePlan, now: datetime.datetime, cost: int = 1
     ) -> tuple[bool, float]:
         """Run the bucket script: (admitted, tokens left)."""
         args: list[str | int] = [repr(now.timestamp()), repr(float(plan.rate)), plan.burst, cost]
         admitted, tokens = self.script(keys=[self.bucket_key(key)], args=args)
         return bool(admitted), float(tokens)
 
-    def admit(self, *, key: APIKey, now: datetime.datetime) -> Admission:
+    def admit(self, *, key: Metered, now: datetime.datetime) -> Admission:
         plan = key.plan
         if time.monotonic() < self._skip_until:
             return self.fallback.admit(key=key, now=now)
@@ -101,14 +113,14 @@ class RedisUsageStore:
         return admission
 
     def _throttled(
-        self, *, key: APIKey, plan: UsagePlan, now: datetime.datetime, tokens: float
+        self, *, key: Metered, plan: UsagePlan, now: datetime.datetime, tokens: float
     ) -> Admission:
         # Quota numbers for the headers come from the meter as read with the key.
         start = period_start(now, plan.period, plan.offset)
         used = used_in_period(key.meter.period_start, key.meter.period_count, start)
         return rejection(plan=plan, used=used, start=start, now=now, level=tokens)
 
-    def _give_back(self, *, key: APIKey, plan: UsagePlan, now: datetime.datetime) -> None:
+    def _give_back(self, *, key: Metered, plan: UsagePlan, now: datetime.datetime) -> None:
         """A request the quota refused does not spend a token either."""
         try:
             self.take(key=key, plan=plan, now=now, cost=-1)

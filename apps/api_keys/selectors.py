@@ -6,12 +6,14 @@ import datetime
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rest_framework_api_key.crypto import KeyGenerator
 
-from apps.api_keys.counters import used_in_period
+from apps.api_keys import conf
+from apps.api_keys.counters import Metered, used_in_period
 from apps.api_keys.lookup import api_key_by_prefix
-from apps.api_keys.models import APIKey, DailyUsage, KeyMeter, UsagePlan
+from apps.api_keys.models import APIKey, KeyMeter, MeterFields, UsagePlan
 from apps.api_keys.periods import period_end, period_start
 
 logger = logging.getLogger(__name__)
@@ -78,8 +80,8 @@ class PeriodUsage:
         return None if self.limit is None else max(0, self.limit - self.used)
 
 
-def api_key_period_usage(*, key: APIKey, now: datetime.datetime) -> PeriodUsage:
-    """Usage this period from the key's meter (loaded with the key: no extra query)."""
+def api_key_period_usage(*, key: Metered, now: datetime.datetime) -> PeriodUsage:
+    """Usage this period from the key's (or token user's) meter, as loaded with it."""
     plan: UsagePlan = key.plan
     start = period_start(now, plan.period, plan.offset)
     meter = getattr(key, "meter", None)
@@ -91,16 +93,24 @@ def api_key_daily_usage(
     *, key: APIKey, today: datetime.date, days: int = 30
 ) -> list[tuple[datetime.date, int]]:
     """Requests per UTC day for the `days` days ending `today`, oldest first, zeros included."""
+    return meter_daily_usage(meter=KeyMeter, owner_pk=key.pk, today=today, days=days)
+
+
+def meter_daily_usage(
+    *, meter: type[MeterFields], owner_pk: Any, today: datetime.date, days: int = 30
+) -> list[tuple[datetime.date, int]]:
+    """Daily counts of a key's or token user's meter (KeyMeter or UserMeter)."""
     first = today - datetime.timedelta(days=days - 1)
+    owner = meter.daily_owner_field
     counts = dict(
-        DailyUsage.objects.filter(key=key, date__gte=first, date__lte=today).values_list(
-            "date", "count"
-        )
+        meter.daily_model._default_manager.filter(
+            **{owner: owner_pk, "date__gte": first, "date__lte": today}
+        ).values_list("date", "count")
     )
     # The meter's day has not been archived yet (it moves on the next day's first request).
-    meter = KeyMeter.objects.filter(pk=key.pk).first()
-    if meter is not None and meter.day is not None and first <= meter.day <= today:
-        counts[meter.day] = meter.day_count
+    row = meter._default_manager.filter(pk=owner_pk).first()
+    if row is not None and row.day is not None and first <= row.day <= today:
+        counts[row.day] = row.day_count
     return [
         (day, int(counts.get(day, 0)))
         for day in (first + datetime.timedelta(days=n) for n in range(days))
@@ -108,15 +118,23 @@ def api_key_daily_usage(
 
 
 def api_key_usage_document(
-    *, key: APIKey, now: datetime.datetime, used: int | None = None
+    *, key: Metered, now: datetime.datetime, used: int | None = None
 ) -> dict[str, object]:
-    """GET /v1/usage's body. `used`: the count this request's admission returned."""
+    """GET /v1/usage's body for a key or a token user (`key` null, `token` says who).
+
+    `used`: the count this request's admission returned.
+    """
     plan = key.plan
     usage = api_key_period_usage(key=key, now=now)
     if used is not None:
         usage = PeriodUsage(usage.limit, used, usage.period, usage.period_start, usage.resets_at)
     return {
-        "key": {"prefix": key.prefix, "name": key.name, "expires_at": key.expiry_date},
+        "key": (
+            {"prefix": key.prefix, "name": key.name, "expires_at": key.expiry_date}
+            if isinstance(key, APIKey)
+            else None
+        ),
+        "token": getattr(key, "identity", None) or None,
         "plan": {"name": plan.name, "description": plan.description},
         "throttle": {"rate": float(plan.rate), "burst": plan.burst},
         "quota": {
@@ -129,3 +147,8 @@ def api_key_usage_document(
             "resets_at": usage.resets_at,
         },
     }
+
+
+def default_user_plan() -> UsagePlan | None:
+    """The plan of token users without one of their own (API_KEYS["DEFAULT_USER_PLAN"])."""
+    return UsagePlan.objects.filter(name=conf.api_key_settings().DEFAULT_USER_PLAN).first()

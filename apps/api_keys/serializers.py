@@ -15,6 +15,11 @@ class KeySummarySerializer(serializers.Serializer[Any]):
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never expires.")
 
 
+class TokenSummarySerializer(serializers.Serializer[Any]):
+    issuer = serializers.CharField(help_text="The token's `iss`.")
+    subject = serializers.CharField(help_text="The token's `sub`.")
+
+
 class PlanSummarySerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
@@ -42,9 +47,10 @@ class QuotaSerializer(serializers.Serializer[Any]):
 
 
 class UsageSerializer(serializers.Serializer[Any]):
-    """The calling key, its plan, throttle and quota."""
+    """The calling key (or token user), its plan, throttle and quota."""
 
-    key = KeySummarySerializer()
+    key = KeySummarySerializer(allow_null=True, help_text="null for a token user.")
+    token = TokenSummarySerializer(allow_null=True, help_text="null for an API key.")
     plan = PlanSummarySerializer()
     throttle = ThrottleSerializer()
     quota = QuotaSerializer()

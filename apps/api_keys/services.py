@@ -8,7 +8,8 @@ import logging
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from apps.api_keys.models import APIKey, KeyMeter, UsagePlan
+from apps.api_keys.counters import Metered
+from apps.api_keys.models import APIKey, UsagePlan
 from apps.api_keys.periods import period_start
 
 logger = logging.getLogger(__name__)
@@ -63,16 +64,23 @@ def api_key_revoke(*, key: APIKey) -> bool:
     return bool(updated)
 
 
-@transaction.atomic
 def api_key_usage_reset(*, key: APIKey, now: datetime.datetime) -> int:
     """Forget the requests counted in the current period (the quota starts again).
 
     Returns how many were forgotten. The daily history keeps them: they did happen.
     """
-    meter = KeyMeter.objects.select_for_update().get(pk=key.pk)
+    return meter_usage_reset(key=key, now=now)
+
+
+@transaction.atomic
+def meter_usage_reset(*, key: Metered, now: datetime.datetime) -> int:
+    """api_key_usage_reset for any meter: a key's, or a token user's (UserSubject)."""
+    model = type(key.meter)
+    meter = model._default_manager.select_for_update().get(pk=key.pk)
     plan = key.plan
     start = period_start(now, plan.period, plan.offset)
     forgotten = meter.period_count if meter.period_start and meter.period_start >= start else 0
-    KeyMeter.objects.filter(pk=key.pk).update(period_count=0)
-    logger.info("API key usage reset", extra={"keyPrefix": key.prefix, "forgotten": forgotten})
+    model._default_manager.filter(pk=key.pk).update(period_count=0)
+    name = {"keyPrefix": key.prefix} if isinstance(key, APIKey) else {"userId": key.pk}
+    logger.info("Usage reset", extra={**name, "forgotten": forgotten})
     return forgotten

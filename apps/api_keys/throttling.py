@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import APIException, PermissionDenied, Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from apps.api_keys import conf
-from apps.api_keys.counters import QUOTA, Admission, get_usage_store
+from apps.api_keys.counters import GONE, QUOTA, Admission, Metered, get_usage_store
 from apps.api_keys.models import APIKey
+from apps.api_keys.users import NoPlanError
+
+logger = logging.getLogger(__name__)
 
 # Attribute on the Django HttpRequest: the quota state for the X-RateLimit-* headers
 # (apps.api_keys.middleware) and for GET /v1/usage.
 ADMISSION_ATTR = "api_key_admission"
+# Attribute on the Django HttpRequest: what was metered (the key, or a token user).
+METERED_ATTR = "usage_metered"
+
+
+def metered(auth: Any) -> Metered | None:
+    """What a request is metered as: its API key, or the subject its auth object names
+    (a token user: apps.identity's TokenAuth.usage_subject()). None: not metered."""
+    if isinstance(auth, APIKey):
+        return auth
+    subject = getattr(auth, "usage_subject", None)
+    return subject() if callable(subject) else None
 
 
 class PlanRefusal(Throttled):
@@ -43,17 +58,25 @@ class LimitExceeded(PlanRefusal):
 
 
 class UsagePlanThrottle(BaseThrottle):
-    """Admits a keyed request if its plan has a token and quota left, and counts it.
+    """Admits a keyed (or token) request if its plan has a token and quota left, and counts it.
 
-    Requests without a key (staff sessions, open views) are not metered. A refused
-    request is not counted; it raises 429 with Retry-After in seconds.
+    Requests without a key or token (staff sessions, open views) are not metered. A
+    refused request is not counted; it raises 429 with Retry-After in seconds.
     """
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        key = request.auth
-        if not isinstance(key, APIKey):
+        try:
+            key = metered(request.auth)
+        except NoPlanError:
+            logger.error("A token user has no usage plan", exc_info=True)
+            raise PermissionDenied("Forbidden") from None
+        if key is None:
             return True
         admission = get_usage_store().admit(key=key, now=conf.now())
+        setattr(request._request, METERED_ATTR, key)
+        if admission.reason == GONE:
+            # A key deleted while a Lambda authorizer's answer for it is still cached.
+            raise PermissionDenied("Forbidden")
         setattr(request._request, ADMISSION_ATTR, admission)
         if admission.admitted:
             return True

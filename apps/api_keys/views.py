@@ -3,39 +3,43 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api_keys import conf, selectors
-from apps.api_keys.models import APIKey
-from apps.api_keys.permissions import HasAPIKey
+from apps.api_keys.permissions import IsMetered
 from apps.api_keys.serializers import UsageSerializer
-from apps.api_keys.throttling import ADMISSION_ATTR
+from apps.api_keys.throttling import ADMISSION_ATTR, METERED_ATTR, metered
 
 
 class UsageView(APIView):
-    """The calling key's plan, throttle and quota; this request counts like any other."""
+    """The calling key's (or token user's) plan, throttle and quota; this request counts."""
 
-    permission_classes = (HasAPIKey,)
+    permission_classes = (IsMetered,)
     token_scopes = None  # any token may read its own usage
 
     @extend_schema(
         operation_id="usage_retrieve",
         tags=["usage"],
-        summary="Your key's plan and usage",
+        summary="Your key's (or your user's) plan and usage",
         description=(
-            "The plan of the key in `x-api-key`: its throttle (token bucket) and its quota "
+            "The plan of the key in `x-api-key`, or of the token's user (the plan staff "
+            "assigned, else the default plan): its throttle (token bucket) and its quota "
             "for the current UTC period. This request is metered like any other, so `used` "
             "includes it."
         ),
         responses={200: UsageSerializer},
     )
     def get(self, request: Request) -> Response:
-        key = cast(APIKey, request.auth)
+        # What the throttle metered (the key, or the token user with their plan).
+        key = getattr(request._request, METERED_ATTR, None) or metered(request.auth)
+        if key is None:  # IsMetered let it through, so this cannot happen
+            raise PermissionDenied("Forbidden")
         admission = getattr(request._request, ADMISSION_ATTR, None)
         now = conf.now()
         if admission is not None and admission.resets_at <= now:

@@ -19,6 +19,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from apps.api_keys.users import UserSubject, user_subject
 from apps.identity import conf
 from apps.identity.claims import TokenClaims, claims_from_event, claims_from_headers
 from apps.identity.services import identity_user_get_or_create
@@ -38,6 +39,13 @@ class TokenAuth:
     @property
     def scopes(self) -> frozenset[str]:
         return self.claims.scopes
+
+    def usage_subject(self) -> UserSubject:
+        """How the usage-plan throttle meters this user: like a key, on the user's plan."""
+        return user_subject(
+            user_id=self.user_id,
+            identity={"issuer": self.claims.issuer, "subject": self.claims.subject},
+        )
 
 
 def gateway_claims(request: HttpRequest) -> TokenClaims | None:

@@ -18,9 +18,6 @@ class IdentitySettings:
     # Issuers whose tokens may sign users in (env IDENTITY_ISSUERS, comma-separated);
     # empty: any issuer the gateway accepted.
     ISSUERS: tuple[str, ...] = ()
-    # The usage plan (by name) of token users with no plan assigned in the admin
-    # (env IDENTITY_DEFAULT_PLAN).
-    DEFAULT_PLAN: str = "Default"
 
 
 DEFAULTS = IdentitySettings()

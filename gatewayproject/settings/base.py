@@ -254,6 +254,8 @@ REST_FRAMEWORK = {
     # (no header: the next class); sessions only for staff (browsable API).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.identity.authentication.GatewayJWTAuthentication",
+        # The key a Lambda authorizer checked (its context in requestContext), else x-api-key.
+        "apps.api_keys.authentication.AuthorizerKeyAuthentication",
         "apps.api_keys.authentication.APIKeyAuthentication",
         "apps.api_keys.authentication.StaffSessionAuthentication",
     ],
@@ -322,6 +324,7 @@ API_KEYS = from_environment(
     {
         "REDIS_URL": ("REDIS_URL", str),
         "REDIS_KEY_PREFIX": ("API_KEYS_REDIS_KEY_PREFIX", str),
+        "DEFAULT_USER_PLAN": ("API_KEYS_DEFAULT_USER_PLAN", str),
     }
 )
 
@@ -334,7 +337,6 @@ IDENTITY = from_environment(
         # x-gateway-jwt-* headers are API Gateway's; anywhere else they are the client's.
         "GATEWAY_CLAIM_HEADERS": ("IDENTITY_GATEWAY_CLAIM_HEADERS", bool),
         "ISSUERS": ("IDENTITY_ISSUERS", list),
-        "DEFAULT_PLAN": ("IDENTITY_DEFAULT_PLAN", str),
     }
 )
 

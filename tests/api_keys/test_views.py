@@ -28,6 +28,7 @@ def test_usage_describes_the_key_plan_throttle_and_quota(
     assert response.status_code == 200
     assert response.json() == {
         "key": {"prefix": key.prefix, "name": key.name, "expires_at": None},
+        "token": None,
         "plan": {"name": "Gold", "description": ""},
         "throttle": {"rate": 2.5, "burst": 7},
         "quota": {
@@ -137,7 +138,7 @@ def test_usage_response_schema(schema: dict[str, Any]) -> None:
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     usage = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
-    assert set(usage["properties"]) == {"key", "plan", "throttle", "quota"}
+    assert set(usage["properties"]) == {"key", "token", "plan", "throttle", "quota"}
     quota = schema["components"]["schemas"]["Quota"]
     assert set(quota["required"]) == set(UsageSerializer().fields["quota"].fields)
     assert quota["properties"]["limit"]["nullable"] is True

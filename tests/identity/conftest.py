@@ -64,3 +64,14 @@ def jwt_event(claims: dict[str, str] | None, **kwargs: Any) -> dict[str, Any]:
 
 def body(result: dict[str, Any]) -> Any:
     return json.loads(result["body"])
+
+
+@pytest.fixture
+def clock(settings: Any) -> Iterator[Any]:
+    """The usage-plan clock, settable (see tests/api_keys/clock.py)."""
+    from tests.api_keys.clock import START, fake_clock
+
+    settings.API_KEYS = {**settings.API_KEYS, "CLOCK": "tests.api_keys.clock.fake_clock"}
+    fake_clock.set(START)
+    yield fake_clock
+    fake_clock.set(START)

@@ -12,7 +12,7 @@ from apps.identity.checks import check_settings
 @pytest.mark.parametrize(
     ("value", "ids"),
     [
-        ({"GATEWAY_CLAIM_HEADERS": False, "ISSUERS": [], "DEFAULT_PLAN": "Default"}, []),
+        ({"GATEWAY_CLAIM_HEADERS": False, "ISSUERS": []}, []),
         ({"GATEWAY_CLAIMS_HEADERS": True}, ["identity.E001"]),
         ("on", ["identity.E001"]),
         ({"GATEWAY_CLAIM_HEADERS": "true"}, ["identity.E002"]),
