@@ -23,7 +23,12 @@ from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
 from mangum.types import ASGI, LambdaContext, LambdaHandler, Response, Scope
 
-from apps.common.errors import error_json, message_for
+from apps.common.errors import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_UNAVAILABLE,
+    error_json,
+    message_for,
+)
 from apps.common.logging import request_context
 from lambda_runtime.stage import StagePrefix, stage_prefix
 from lambda_runtime.wsgi import (
@@ -209,6 +214,12 @@ class LambdaWSGIAdapter(Mangum):
         environ["gatewayproject.context"] = log_context
         try:
             return handler(call_application(self.wsgi_app, environ))
+        except DATABASE_UNAVAILABLE as exc:
+            # Django answers these itself; this is one raised after the response was made
+            # (closing the request's connection), which would otherwise be a bare 500.
+            logger.error("Database unavailable: %s", type(exc).__name__)
+            headers = {"retry-after": str(RETRY_AFTER_UNAVAILABLE)}
+            return error_result(event, 503, None, log_context, headers=headers)
         except Exception:
             logger.exception("The Lambda adapter failed")
             return error_result(event, 500, None, log_context)
@@ -259,11 +270,16 @@ def gateway_request_id(event: Any) -> str | None:
 
 
 def error_result(
-    event: Any, status: int, message: str | None, log_context: dict[str, Any]
+    event: Any,
+    status: int,
+    message: str | None,
+    log_context: dict[str, Any],
+    *,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An error in the project's one shape, valid for every front door (a v2, v1 or ALB
     response: ALB with multi-value headers on must answer with `multiValueHeaders`)."""
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", **(headers or {})}
     if gateway_id := log_context.get("gatewayRequestId"):
         headers["x-request-id"] = gateway_id
     result: dict[str, Any] = {

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -32,6 +34,11 @@ MESSAGES: dict[int, str] = {
     503: "Service Unavailable",
 }
 VALIDATION_MESSAGE = "Invalid input."
+# Seconds a client should wait before retrying when the database is unavailable.
+RETRY_AFTER_UNAVAILABLE = 5
+# What a database that is down, unreachable, silent or timing out raises (a refused or lost
+# connection, connect_timeout, statement_timeout, a full pool, an interrupted call).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def message_for(status: int) -> str:
@@ -67,6 +74,13 @@ def json_error(
         status=status,
         content_type="application/json",
     )
+
+
+def service_unavailable() -> HttpResponse:
+    """The database is unavailable: 503 with Retry-After, like API Gateway's own 503."""
+    response = json_error(503)
+    response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return response
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -152,7 +166,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: JSON, never an HTML page."""
+    """handler500: JSON, never an HTML page; 503 when the database is what failed (an error
+    raised by middleware, such as a lost connection while metering, ends up here)."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable()
     return json_error(500)
 
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -16,7 +17,14 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponse
 
-from apps.common.errors import error_json, json_error, message_for
+from apps.common.deadlines import deadline
+from apps.common.errors import (
+    DATABASE_UNAVAILABLE,
+    error_json,
+    json_error,
+    message_for,
+    service_unavailable,
+)
 from apps.common.logging import request_context
 from apps.common.views import HealthView
 
@@ -101,6 +109,17 @@ class HealthCheckMiddleware:
         return response
 
 
+class DatabaseDeadlineMiddleware:
+    """Bounds each request's database work by DATABASE_TIMEOUTS["REQUEST"] seconds."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with deadline(settings.DATABASE_TIMEOUTS["REQUEST"]):
+            return self.get_response(request)
+
+
 class JSONErrorMiddleware:
     """Every error outside the admin leaves as {"message": ...}, with DEBUG on or off.
 
@@ -135,6 +154,13 @@ class JSONErrorMiddleware:
             return json_error(413)
         if isinstance(exception, (BadRequest, SuspiciousOperation)):
             return json_error(400)
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            error_logger.error(
+                "Database unavailable: %s",
+                type(exception).__name__,
+                extra={"method": request.method, "path": request.path},
+            )
+            return service_unavailable()
         error_logger.exception(
             "Unhandled exception", extra={"method": request.method, "path": request.path}
         )

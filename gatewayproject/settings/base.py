@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value comes from the environment."""
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "apps.common.middleware.JSONErrorMiddleware",
     # /health before any host check: load balancers probe without a Host we could allow.
     "apps.common.middleware.HealthCheckMiddleware",
+    # A database that goes silent fails the request (503) instead of holding its thread.
+    "apps.common.middleware.DatabaseDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,6 +109,7 @@ def configure_database(database: dict[str, Any]) -> dict[str, Any]:
     database["CONN_HEALTH_CHECKS"] = True
     if database["ENGINE"] == "django.db.backends.postgresql":
         configure_pooling(database, env.str("DATABASE_POOLER", default="none"))
+        configure_timeouts(database, env.str("DATABASE_POOLER", default="none"))
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # Every keyed request writes its usage meter. In WAL mode with synchronous=NORMAL a
         # commit does not wait for an fsync (measured here: 16 ms -> 0.01 ms per UPDATE);
@@ -153,6 +157,47 @@ def configure_pooling(database: dict[str, Any], pooler: str) -> None:
             # Seconds a request waits for a free connection before failing.
             "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
         }
+
+
+def database_timeouts() -> dict[str, float]:
+    """DATABASE_{CONNECT,STATEMENT,REQUEST}_TIMEOUT in seconds; 0 turns one off.
+
+    Each is below the Lambda function's timeout (25 s) and API Gateway's integration timeout
+    (30 s), so a database that stops answering is a JSON 503, never a hung request. Reasons
+    and measurements: docs/hardening.md.
+    """
+    timeouts = {
+        # Opening a connection, TLS and sign-in included (libpq's connect_timeout).
+        "CONNECT": env.float("DATABASE_CONNECT_TIMEOUT", default=3.0),
+        # One statement, enforced by PostgreSQL itself (statement_timeout): lock waits too.
+        "STATEMENT": env.float("DATABASE_STATEMENT_TIMEOUT", default=10.0),
+        # All of one request's database work, enforced from outside the waiting call
+        # (apps/common/deadlines.py): a server that accepted the connection and went silent.
+        "REQUEST": env.float("DATABASE_REQUEST_TIMEOUT", default=20.0),
+    }
+    for name, seconds in timeouts.items():
+        if not 0 <= seconds < 30:
+            raise ImproperlyConfigured(
+                f"DATABASE_{name}_TIMEOUT must be 0 (off) or seconds below API Gateway's 30."
+            )
+    return timeouts
+
+
+DATABASE_TIMEOUTS = database_timeouts()
+
+
+def configure_timeouts(database: dict[str, Any], pooler: str) -> None:
+    """PostgreSQL's connect and statement timeouts from DATABASE_TIMEOUTS."""
+    options = database.setdefault("OPTIONS", {})
+    if seconds := DATABASE_TIMEOUTS["CONNECT"]:
+        # Whole seconds; libpq treats anything below 2 as 2.
+        options.setdefault("connect_timeout", max(2, math.ceil(seconds)))
+    if (seconds := DATABASE_TIMEOUTS["STATEMENT"]) and pooler != "proxy":
+        # Sent as a startup parameter: no SET, so nothing extra per connection. A
+        # transaction pooler refuses it (PgBouncer) or would pin on it: set it there in the
+        # proxy's own configuration (RDS Proxy InitQuery, PgBouncer connect_query).
+        timeout = f"-c statement_timeout={round(seconds * 1000)}"
+        options["options"] = f"{options.get('options', '')} {timeout}".strip()
 
 
 DATABASES = {

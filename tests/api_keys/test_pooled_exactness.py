@@ -50,7 +50,10 @@ def _environment(port: int, send: Connection, barrier: Any, event: dict[str, Any
     try:
         settings = connections["default"].settings_dict
         settings.update(HOST="127.0.0.1", PORT=port, CONN_MAX_AGE=60)
+        # As production configures a proxy: no startup options (PgBouncer refuses
+        # `options`, where the test settings carry statement_timeout).
         settings["OPTIONS"] = dict(settings.get("OPTIONS") or {})
+        settings["OPTIONS"].pop("options", None)
         configure_pooling(settings, "proxy")
         barrier.wait(timeout=TIMEOUT)
         outcomes = []

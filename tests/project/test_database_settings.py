@@ -101,7 +101,7 @@ def test_production_signs_in_to_the_proxy_with_iam() -> None:
     assert json.loads(result.stdout) == {
         "ENGINE": "lambda_runtime.postgresql_iam",
         "PASSWORD": "",
-        "OPTIONS": {"sslmode": "require", "prepare_threshold": None},
+        "OPTIONS": {"sslmode": "require", "prepare_threshold": None, "connect_timeout": 3},
         "DISABLE_SERVER_SIDE_CURSORS": True,
     }
 

@@ -1,0 +1,119 @@
+"""A deadline on a request's database work, enforced from outside the call that waits.
+
+PostgreSQL's statement_timeout and libpq's connect_timeout bound a server that is slow; they
+cannot bound one that accepted the connection and went silent (a stuck proxy, a frozen
+host): the thread would wait for a reply forever. One watchdog thread per process wakes
+every WATCHDOG_INTERVAL and, for every armed deadline that has passed, shuts the socket of
+the waiting thread's PostgreSQL connection (or interrupts its SQLite call). The blocked call
+then fails at once with an OperationalError, which the project answers with a JSON 503; the
+broken connection fails Django's health check and is replaced on the next request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+logger = logging.getLogger(__name__)
+
+WATCHDOG_INTERVAL = 0.1
+
+
+def interrupt(wrapper: BaseDatabaseWrapper) -> bool:
+    """Make whatever call is waiting on this connection fail now; True if there was one."""
+    conn: Any = wrapper.connection
+    if conn is None:
+        return False
+    try:
+        if wrapper.vendor == "postgresql":
+            # Shut the socket down, never close it: the descriptor still belongs to libpq,
+            # and a closed number could be reused by another thread's new file.
+            with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        elif wrapper.vendor == "sqlite":
+            conn.interrupt()  # sqlite3 allows this from another thread.
+        else:
+            return False
+    except Exception:  # Already closed (psycopg raises its own types): nothing waits on it.
+        return False
+    return True
+
+
+class Watchdog:
+    """Deadlines armed by request threads, enforced by one daemon thread per process."""
+
+    def __init__(self, interval: float = WATCHDOG_INTERVAL) -> None:
+        self.interval = interval
+        self.fired = 0
+        self._armed: dict[int, tuple[float, list[BaseDatabaseWrapper]]] = {}
+        self._ids = itertools.count()
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+
+    def arm(self, seconds: float) -> int:
+        """Start a deadline over the calling thread's database connections."""
+        self._ensure_running()
+        # The thread's own wrappers (connections are per thread), created if need be: cheap,
+        # no connection is opened until a query needs one.
+        wrappers = [connections[alias] for alias in connections]
+        with self._lock:
+            token = next(self._ids)
+            self._armed[token] = (time.monotonic() + seconds, wrappers)
+        return token
+
+    def disarm(self, token: int) -> None:
+        # Under the lock: once this returns, the watchdog can no longer touch this
+        # request's connections (which the thread's next request will use).
+        with self._lock:
+            self._armed.pop(token, None)
+
+    def check(self, now: float) -> int:
+        """Enforce every deadline that has passed by `now`; how many fired."""
+        with self._lock:
+            expired = [token for token, (due, _) in self._armed.items() if due <= now]
+            for token in expired:
+                _, wrappers = self._armed.pop(token)
+                if any([interrupt(wrapper) for wrapper in wrappers]):
+                    self.fired += 1
+                    logger.warning("Database deadline passed: connection interrupted")
+        return len(expired)
+
+    def _ensure_running(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:  # First use in this process (a forked worker starts its own).
+            if self._pid != os.getpid():
+                thread = threading.Thread(target=self._run, name="db-deadlines", daemon=True)
+                thread.start()
+                self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.check(time.monotonic())
+
+
+watchdog = Watchdog()
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Database calls made inside the block fail once `seconds` have passed (0: no deadline)."""
+    if seconds <= 0:
+        yield
+        return
+    token = watchdog.arm(seconds)
+    try:
+        yield
+    finally:
+        watchdog.disarm(token)

@@ -1,0 +1,161 @@
+"""Misbehaving network peers for the fault tests: a server that never answers, and a TCP
+proxy in front of a real service that can refuse, drop or stall its connections.
+
+Each listens on a free loopback port, runs in daemon threads of the test process and is
+shut down (every socket closed) when its `with` block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+
+
+def _listener() -> socket.socket:
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    return server
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with an RST (SO_LINGER 0), as a crashed server or a dropped route looks."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+class SilentServer:
+    """Accepts TCP connections, reads what it is sent, and never answers."""
+
+    def __init__(self) -> None:
+        self._server = _listener()
+        self.port: int = self._server.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> SilentServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.close()
+        for conn in self.accepted:
+            _reset(conn)
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self._server.accept()
+                self.accepted.append(conn)
+
+
+class FaultProxy:
+    """Relays TCP to `target` until told otherwise.
+
+    - `stall()`: stop relaying in both directions; sockets stay open (a frozen server).
+    - `drop()`: reset every open connection (a crash, a failover).
+    - `refuse()`: reset new connections as they arrive (a server that is down).
+    - `heal()`: relay again, for new connections (recovery).
+    """
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self._server = _listener()
+        self.port: int = self._server.getsockname()[1]
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._lock = threading.Lock()
+        self._relaying = threading.Event()
+        self._relaying.set()
+        self._refusing = False
+        self._closed = False
+
+    def __enter__(self) -> FaultProxy:
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._closed = True
+        self._server.close()
+        self._relaying.set()
+        self.drop()
+
+    def stall(self) -> None:
+        self._relaying.clear()
+
+    def heal(self) -> None:
+        self._refusing = False
+        self._relaying.set()
+
+    def refuse(self) -> None:
+        self._refusing = True
+
+    def drop(self) -> None:
+        with self._lock:
+            pairs, self._pairs = self._pairs, []
+        for client, upstream in pairs:
+            _reset(client)
+            _reset(upstream)
+
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._pairs)
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while not self._closed:
+                client, _ = self._server.accept()
+                if self._refusing:
+                    _reset(client)
+                    continue
+                try:
+                    upstream = socket.create_connection(self.target, timeout=5)
+                except OSError:
+                    _reset(client)
+                    continue
+                upstream.settimeout(None)
+                with self._lock:
+                    self._pairs.append((client, upstream))
+                threading.Thread(target=self._relay, args=(client, upstream), daemon=True).start()
+
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        peers = {client: upstream, upstream: client}
+        with contextlib.suppress(OSError, ValueError):
+            while not self._closed and self._pump(peers):
+                pass
+        with self._lock:
+            if (client, upstream) in self._pairs:
+                self._pairs.remove((client, upstream))
+        client.close()
+        upstream.close()
+
+    def _pump(self, peers: dict[socket.socket, socket.socket]) -> bool:
+        """Relay what is waiting; False once either side has closed."""
+        self._relaying.wait()
+        readable, _, _ = select.select(list(peers), [], [], 0.1)
+        if not self._relaying.is_set():
+            return True  # Stalled while waiting: leave the bytes unread.
+        for sock in readable:
+            data = sock.recv(65536)
+            if not data:
+                return False
+            peers[sock].sendall(data)
+        return True
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[SilentServer]:
+    with SilentServer() as server:
+        yield server
