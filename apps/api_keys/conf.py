@@ -22,6 +22,9 @@ class APIKeySettings:
     REDIS_URL: str = ""
     # Prefix of every Redis key this app writes (env API_KEYS_REDIS_KEY_PREFIX).
     REDIS_KEY_PREFIX: str = "apikeys"
+    # AUTH password of the URL's user (env REDIS_PASSWORD; in production also
+    # REDIS_PASSWORD_SECRET_ARN): ElastiCache's app user. Empty: the URL's own, if any.
+    REDIS_PASSWORD: str = ""
     # Dotted path of a function returning the current aware UTC datetime.
     CLOCK: str = "django.utils.timezone.now"
     # The plan (by name) of token users with no plan assigned in the admin

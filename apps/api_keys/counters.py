@@ -234,15 +234,15 @@ def rejection(
 
 
 @lru_cache(maxsize=4)
-def _store_for(redis_url: str, prefix: str) -> UsageStore:
+def _store_for(redis_url: str, prefix: str, password: str = "") -> UsageStore:
     if not redis_url:
         return DatabaseUsageStore()
     from apps.api_keys.redis_bucket import RedisUsageStore
 
-    return RedisUsageStore(url=redis_url, prefix=prefix)
+    return RedisUsageStore(url=redis_url, prefix=prefix, password=password or None)
 
 
 def get_usage_store() -> UsageStore:
     """The configured store: the database, or Redis buckets when API_KEYS["REDIS_URL"] is set."""
     config = conf.api_key_settings()
-    return _store_for(config.REDIS_URL, config.REDIS_KEY_PREFIX)
+    return _store_for(config.REDIS_URL, config.REDIS_KEY_PREFIX, config.REDIS_PASSWORD)

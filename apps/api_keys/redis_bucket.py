@@ -66,9 +66,14 @@ RETRY_AFTER_FAILURE_SECONDS = 5.0
 class RedisUsageStore:
     """Buckets in Redis, quotas in the meter row (DatabaseUsageStore without a bucket)."""
 
-    def __init__(self, *, url: str, prefix: str, timeout: float = 0.5) -> None:
+    def __init__(
+        self, *, url: str, prefix: str, timeout: float = 0.5, password: str | None = None
+    ) -> None:
+        # A password given apart from the URL (ElastiCache's app user, from Secrets
+        # Manager) wins over one in the URL; rediss:// turns TLS on.
+        extra = {"password": password} if password else {}
         self.client = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, **extra
         )
         self.script = self.client.register_script(BUCKET_LUA)
         self.prefix = prefix

@@ -107,9 +107,13 @@ def configure_database(database: dict[str, Any]) -> dict[str, Any]:
     # reused by every warm invocation; health checks drop a connection the server closed.
     database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
+    # Read for every engine, so a typo fails wherever it is made.
+    pooler, pool = env.str("DATABASE_POOLER", default="none"), pool_options()
     if database["ENGINE"] == "django.db.backends.postgresql":
-        configure_pooling(database, env.str("DATABASE_POOLER", default="none"))
-        configure_timeouts(database, env.str("DATABASE_POOLER", default="none"))
+        configure_pooling(database, pooler, pool=pool)
+        configure_timeouts(database, pooler)
+    elif pooler not in POOLERS:
+        configure_pooling({}, pooler)  # raises
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # Every keyed request writes its usage meter. In WAL mode with synchronous=NORMAL a
         # commit does not wait for an fsync (measured here: 16 ms -> 0.01 ms per UPDATE);
@@ -127,7 +131,19 @@ def configure_database(database: dict[str, Any]) -> dict[str, Any]:
     return database
 
 
-def configure_pooling(database: dict[str, Any], pooler: str) -> None:
+def pool_options() -> dict[str, Any]:
+    """Django's psycopg pool, sized from the environment (DATABASE_POOLER=psycopg)."""
+    return {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+        # Seconds a request waits for a free connection before failing.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+
+
+def configure_pooling(
+    database: dict[str, Any], pooler: str, *, pool: dict[str, Any] | None = None
+) -> None:
     """PostgreSQL options for DATABASE_POOLER (see POOLERS)."""
     if pooler not in POOLERS:
         raise ImproperlyConfigured(
@@ -151,12 +167,7 @@ def configure_pooling(database: dict[str, Any], pooler: str) -> None:
         # Django's pool hands a connection to each request and takes it back at the end;
         # it refuses persistent connections. One pool per process, sized to its threads.
         database["CONN_MAX_AGE"] = 0
-        options["pool"] = {
-            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
-            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
-            # Seconds a request waits for a free connection before failing.
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
-        }
+        options["pool"] = pool if pool is not None else pool_options()
 
 
 def database_timeouts() -> dict[str, float]:
@@ -370,6 +381,7 @@ API_KEYS = from_environment(
         "REDIS_URL": ("REDIS_URL", str),
         "REDIS_KEY_PREFIX": ("API_KEYS_REDIS_KEY_PREFIX", str),
         "DEFAULT_USER_PLAN": ("API_KEYS_DEFAULT_USER_PLAN", str),
+        "REDIS_PASSWORD": ("REDIS_PASSWORD", str),
     }
 )
 

@@ -182,10 +182,62 @@ MUTANTS = [
     # cfn-lint's E1051 refuses dynamic references in environments; the rule agrees.
     Mutant(
         "secret resolved into the environment",
-        "DATABASE_SECRET_ARN: !Ref DatabaseSecret",
+        "DATABASE_SECRET_ARN: !If [DatabaseProxyEnabled, !Ref AWS::NoValue, !Ref DatabaseSecret]",
         'DATABASE_PASSWORD: "{{resolve:secretsmanager:db:SecretString:password}}"',
         CFN_LINT_SOURCE,
         "no_literal_secrets",
+    ),
+    # Scale (issue 19): TLS on the proxy and the cache, least-privilege rds-db:connect.
+    Mutant("proxy without TLS", "RequireTLS: true", "RequireTLS: false", RULES, "proxy_tls"),
+    Mutant("proxy accepts passwords", "IAMAuth: REQUIRED", "IAMAuth: DISABLED", RULES, "proxy_tls"),
+    Mutant(
+        "functions reach the proxy without TLS",
+        "${DatabaseProxy.Endpoint}:5432/${DatabaseName}?sslmode=require",
+        "${DatabaseProxy.Endpoint}:5432/${DatabaseName}",
+        RULES,
+        "proxy_tls",
+    ),
+    Mutant(
+        "functions bypass the proxy",
+        "DATABASE_POOLER: !If [DatabaseProxyEnabled, proxy, none]",
+        "DATABASE_POOLER: none",
+        RULES,
+        "proxy_tls",
+    ),
+    Mutant(
+        "counter cache without TLS",
+        "- !Sub rediss://app@${CounterCache.Endpoint.Address}",
+        "- !Sub redis://app@${CounterCache.Endpoint.Address}",
+        RULES,
+        "cache_tls",
+    ),
+    Mutant(
+        "counter cache without AUTH",
+        "      UserGroupId: !Ref CounterCacheUserGroup\n",
+        "",
+        RULES,
+        "cache_tls",
+    ),
+    Mutant(
+        "counter cache's default user left on",
+        "AccessString: off -@all",
+        "AccessString: on ~* +@all",
+        RULES,
+        "cache_tls",
+    ),
+    Mutant(
+        "rds-db:connect as any database user",
+        ":dbuser:${ProxyId}/${DatabaseUsername}",
+        ":dbuser:${ProxyId}/*",
+        RULES,
+        "rds_db_connect_scoped",
+    ),
+    Mutant(
+        "rds-db actions beyond connect",
+        "Action: rds-db:connect",
+        "Action: rds-db:*",
+        RULES,
+        "rds_db_connect_scoped",
     ),
     # What only the transform, or only cfn-lint after it, can see.
     Mutant(

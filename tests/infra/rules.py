@@ -280,11 +280,18 @@ def target_type_ip(template: Template) -> list[str]:
 
 
 def security_group_chain(template: Template) -> list[str]:
-    """VPC link SG -> ALB SG -> task SG -> database SG, nothing else inbound."""
+    """VPC link SG -> ALB SG -> task SG -> database SG (functions -> proxy -> database;
+    functions and tasks -> counter cache), nothing else inbound."""
     allowed = {
         "AlbSecurityGroup": {"VpcLinkSecurityGroup"},
         "TaskSecurityGroup": {"AlbSecurityGroup"},
-        "DatabaseSecurityGroup": {"FunctionSecurityGroup", "TaskSecurityGroup"},
+        "DatabaseSecurityGroup": {
+            "FunctionSecurityGroup",
+            "TaskSecurityGroup",
+            "DatabaseProxySecurityGroup",
+        },
+        "DatabaseProxySecurityGroup": {"FunctionSecurityGroup"},
+        "CounterCacheSecurityGroup": {"FunctionSecurityGroup", "TaskSecurityGroup"},
         "VpcLinkSecurityGroup": set(),
         "FunctionSecurityGroup": set(),
     }
@@ -423,6 +430,114 @@ def no_literal_secrets(template: Template) -> list[str]:
     return problems
 
 
+def _function_variables(template: Template) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (name, (properties(function).get("Environment") or {}).get("Variables") or {})
+        for name, function in resources(template, "AWS::Lambda::Function").items()
+    ]
+
+
+def _if_branches(value: Any, condition: str) -> tuple[Any, Any] | None:
+    """(then, else) of `{"Fn::If": [condition, then, else]}`, else None."""
+    branches = value.get("Fn::If") if isinstance(value, dict) else None
+    if isinstance(branches, list) and len(branches) == 3 and branches[0] == condition:
+        return branches[1], branches[2]
+    return None
+
+
+def proxy_tls(template: Template) -> list[str]:
+    """RDS Proxy requires TLS and IAM; the functions reach it over TLS with an IAM token."""
+    problems = []
+    proxies = resources(template, "AWS::RDS::DBProxy")
+    if not proxies:
+        problems.append("no AWS::RDS::DBProxy")
+    for name, proxy in proxies.items():
+        p = properties(proxy)
+        if p.get("RequireTLS") is not True:
+            problems.append(f"{name}: RequireTLS is not true")
+        if p.get("EngineFamily") != "POSTGRESQL":
+            problems.append(f"{name}: EngineFamily is not POSTGRESQL")
+        for auth in p.get("Auth") or [{}]:
+            if auth.get("IAMAuth") != "REQUIRED" or auth.get("AuthScheme") != "SECRETS":
+                problems.append(f"{name}: clients must sign in with IAM (IAMAuth REQUIRED)")
+    for name, variables in _function_variables(template):
+        url = _if_branches(variables.get("DATABASE_URL"), "DatabaseProxyEnabled")
+        proxied = _sub_text(url[0]) if url else None
+        if not proxied or "${DatabaseProxy.Endpoint}" not in proxied:
+            problems.append(f"{name}: DATABASE_URL does not go through DatabaseProxy")
+            continue
+        for text in (proxied, _sub_text(url[1]) or ""):
+            if not re.search(r"[?&]sslmode=(require|verify-ca|verify-full)\b", text):
+                problems.append(f"{name}: DATABASE_URL {text!r} does not require TLS")
+        expected = {
+            "DATABASE_IAM_AUTH": ["DatabaseProxyEnabled", "true", "false"],
+            "DATABASE_POOLER": ["DatabaseProxyEnabled", "proxy", "none"],
+        }
+        for variable, wanted in expected.items():
+            if variables.get(variable) != {"Fn::If": wanted}:
+                problems.append(f"{name}: {variable} must follow the proxy ({wanted})")
+    return problems
+
+
+def cache_tls(template: Template) -> list[str]:
+    """The counter cache: in the VPC, AUTH by a user group, reached over TLS (rediss)."""
+    problems = []
+    for name, cache in resources(template, "AWS::ElastiCache::ServerlessCache").items():
+        p = properties(cache)
+        if not p.get("SubnetIds") or not p.get("SecurityGroupIds"):
+            problems.append(f"{name}: not placed in the VPC (SubnetIds, SecurityGroupIds)")
+        group = resources(template, "AWS::ElastiCache::UserGroup").get(
+            str(ref_name(p.get("UserGroupId")))
+        )
+        if group is None:
+            problems.append(f"{name}: no UserGroupId: the open default user would answer")
+            continue
+        users = resources(template, "AWS::ElastiCache::User")
+        for user_ref in properties(group).get("UserIds") or []:
+            user = properties(users.get(str(ref_name(user_ref)), {}))
+            mode = (user.get("AuthenticationMode") or {}).get("Type")
+            if user.get("UserName") == "default" and not str(user.get("AccessString")).startswith(
+                "off"
+            ):
+                problems.append(f"{name}: the default user is not switched off")
+            if user.get("UserName") != "default" and mode not in ("password", "iam"):
+                problems.append(f"{name}: user {user.get('UserName')} signs in without AUTH")
+    for name, variables in _function_variables(template):
+        url = _if_branches(variables.get("REDIS_URL"), "CounterCacheEnabled")
+        if not url or not (_sub_text(url[0]) or "").startswith("rediss://"):
+            problems.append(f"{name}: REDIS_URL must be rediss:// (TLS) to the counter cache")
+    return problems
+
+
+def rds_db_connect_scoped(template: Template) -> list[str]:
+    """`rds-db:connect` only on this proxy's app user, never a wildcard, never with more."""
+    problems = []
+    found = False
+    for name, statement in _statements(template):
+        actions = [str(a) for a in _as_list(statement.get("Action"))]
+        if not any(a.startswith("rds-db:") or a == "*" for a in actions):
+            continue
+        found = True
+        if actions != ["rds-db:connect"]:
+            problems.append(f"{name}/{statement.get('Sid')}: {actions} beside or beyond connect")
+        for resource in _as_list(statement.get("Resource")):
+            sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+            text, values = (sub[0], sub[1]) if isinstance(sub, list) else (sub, {})
+            proxy_id = values.get("ProxyId") if isinstance(values, dict) else None
+            if not (
+                isinstance(text, str)
+                and text.endswith(":dbuser:${ProxyId}/${DatabaseUsername}")
+                and ":rds-db:${AWS::Region}:${AWS::AccountId}:" in text
+                and "DatabaseProxy" in str(proxy_id)
+            ):
+                problems.append(
+                    f"{name}/{statement.get('Sid')}: {resource} is not this proxy's app user"
+                )
+    if not found and resources(template, "AWS::RDS::DBProxy"):
+        problems.append("the proxy requires IAM, but no role may rds-db:connect")
+    return problems
+
+
 RULES: dict[str, Rule] = {
     rule.__name__: rule
     for rule in (
@@ -440,6 +555,9 @@ RULES: dict[str, Rule] = {
         bucket_public_access_block,
         tls_only,
         no_literal_secrets,
+        proxy_tls,
+        cache_tls,
+        rds_db_connect_scoped,
     )
 }
 

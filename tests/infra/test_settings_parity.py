@@ -67,8 +67,18 @@ def template_env(template: dict[str, Any], front_door: str) -> dict[str, Any]:
         variables: dict[str, Any] = template["Globals"]["Function"]["Environment"]["Variables"]
         return variables
     (container,) = template["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
-    names = {e["Name"]: e["Value"] for e in container["Environment"]}
-    return names | {s["Name"]: {"ValueFrom": s["ValueFrom"]} for s in container["Secrets"]}
+    names = {e["Name"]: e["Value"] for e in _entries(container["Environment"])}
+    secret_names = _entries(container["Secrets"])
+    return names | {s["Name"]: {"ValueFrom": s["ValueFrom"]} for s in secret_names}
+
+
+def _entries(items: list[Any]) -> list[dict[str, Any]]:
+    """List entries, with both branches of an `!If [condition, entry, !Ref AWS::NoValue]`."""
+    found = []
+    for item in items:
+        branches = item["Fn::If"][1:] if "Fn::If" in item else [item]
+        found += [b for b in branches if isinstance(b, dict) and "Name" in b]
+    return found
 
 
 @pytest.mark.parametrize("front_door", [LAMBDA, CONTAINER])
@@ -106,20 +116,28 @@ def extension() -> Iterator[FakeExtension]:
 
 
 def resolved_env(
-    template: dict[str, Any], front_door: str, extension: FakeExtension
+    template: dict[str, Any],
+    front_door: str,
+    extension: FakeExtension,
+    parameters: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Concrete values as AWS would pass them; secrets served by the fake extension (Lambda)
-    or injected by value as ECS does (container)."""
-    resolver = Resolver(template, {})
-    env = {}
-    for name, value in template_env(template, front_door).items():
-        if isinstance(value, dict) and "ValueFrom" in value:
-            env[name] = secrets.token_urlsafe(48)  # ECS puts the secret's value here
-        else:
-            env[name] = str(resolver.resolve(value))
+    """Concrete values as AWS would pass them for `parameters` (else the defaults): what a
+    condition leaves out is left out; secrets served by the fake extension (Lambda) or
+    injected by value as ECS does (container)."""
+    resolver = Resolver(template, parameters or {})
+    if front_door == LAMBDA:
+        variables = resolver.resolve(template["Globals"]["Function"]["Environment"]["Variables"])
+        env = {name: str(value) for name, value in variables.items()}
+    else:
+        (container,) = resolver.resolve(
+            template["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
+        )
+        env = {e["Name"]: str(e["Value"]) for e in container["Environment"]}
+        # ECS puts the secret's value here.
+        env |= {e["Name"]: secrets.token_urlsafe(48) for e in container["Secrets"]}
     db_secret = json.dumps({"username": "app", "password": "from-secrets-manager"})
     for name, value in env.items():
-        if name == "DJANGO_SECRET_KEY_SECRET_ARN":
+        if name in ("DJANGO_SECRET_KEY_SECRET_ARN", "REDIS_PASSWORD_SECRET_ARN"):
             extension.secrets[value] = secrets.token_urlsafe(48)
         if name == "DATABASE_SECRET_ARN":
             extension.secrets[value] = db_secret
@@ -129,11 +147,19 @@ def resolved_env(
     }
 
 
+# The defaults (RDS Proxy, no cache), and the other shape (no proxy, the counter cache).
+SHAPES = {
+    "proxy": {},
+    "direct+cache": {"EnableDatabaseProxy": "false", "EnableCounterCache": "true"},
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("front_door", [LAMBDA, CONTAINER])
 def test_check_deploy_passes_with_the_environment_the_template_sets(
-    template: dict[str, Any], front_door: str, extension: FakeExtension
+    template: dict[str, Any], front_door: str, extension: FakeExtension, shape: str
 ) -> None:
-    env = _clean_env() | resolved_env(template, front_door, extension)
+    env = _clean_env() | resolved_env(template, front_door, extension, SHAPES[shape])
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -148,10 +174,49 @@ def test_check_deploy_passes_with_the_environment_the_template_sets(
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     if front_door == LAMBDA:
-        assert {r["secretId"] for r in extension.requests} == {
-            env["DJANGO_SECRET_KEY_SECRET_ARN"],
-            env["DATABASE_SECRET_ARN"],
-        }
+        # Through the proxy the functions sign in with IAM: no database secret to read.
+        expected = {"DJANGO_SECRET_KEY_SECRET_ARN"}
+        if shape == "direct+cache":
+            expected |= {"DATABASE_SECRET_ARN", "REDIS_PASSWORD_SECRET_ARN"}
+        assert {name for name in env if name.endswith("_SECRET_ARN")} == expected
+        assert {r["secretId"] for r in extension.requests} == {env[name] for name in expected}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("front_door", [LAMBDA, CONTAINER])
+def test_each_shape_reaches_its_database_and_counter_store(
+    template: dict[str, Any], front_door: str, extension: FakeExtension, shape: str
+) -> None:
+    """The settings each front door ends up with: engine, pooler, TLS, the counter store."""
+    env = _clean_env() | resolved_env(template, front_door, extension, SHAPES[shape])
+    script = (
+        "import json; from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(json.dumps([d['ENGINE'], d['HOST'], d['OPTIONS'], d['CONN_MAX_AGE'],"
+        " s.API_KEYS.get('REDIS_URL', ''), bool(s.API_KEYS.get('REDIS_PASSWORD'))]))"
+    )
+
+    result = run_python(script, env=env, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    engine, host, options, max_age, redis_url, redis_password = json.loads(result.stdout)
+    assert options["sslmode"] == "require"
+    if front_door == LAMBDA and shape == "proxy":
+        assert engine == "lambda_runtime.postgresql_iam"
+        assert host == "databaseproxy-endpoint.example.internal"
+        assert options["prepare_threshold"] is None
+        assert max_age == 60
+    elif front_door == LAMBDA:
+        assert engine == "django.db.backends.postgresql"
+        assert host == "database-endpoint-address.example.internal"
+    else:
+        assert engine == "django.db.backends.postgresql"
+        assert options["pool"]["max_size"] == 4
+        assert max_age == 0
+    if shape == "direct+cache":
+        assert redis_url.startswith("rediss://app@countercache-endpoint-address")
+        assert redis_password is True
+    else:
+        assert (redis_url, redis_password) == ("", False)
 
 
 def test_the_container_trusts_the_header_api_gateway_overwrites(

@@ -96,6 +96,13 @@ def test_invalid_yaml_is_a_transform_error() -> None:
             "CertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/x",
         },
         {"CorsAllowedOrigins": "https://a.example,https://b.example", "Stage": "dev"},
+        {
+            "EnableDatabaseProxy": "false",
+            "EnableCounterCache": "true",
+            "CounterCacheEngine": "redis",
+            "EnableContainerVariant": "true",
+            "ContainerImageTag": "v1",
+        },
     ],
 )
 def test_the_transform_accepts_the_values_a_deploy_passes(

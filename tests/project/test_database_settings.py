@@ -75,6 +75,11 @@ def test_an_unknown_pooler_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         configured(monkeypatch, DATABASE_POOLER="pgbouncer")
 
 
+def test_an_unknown_pooler_is_refused_on_sqlite_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_POOLER must be one of"):
+        configured(monkeypatch, SQLITE, DATABASE_POOLER="pgbouncer")
+
+
 def test_sqlite_ignores_the_pooler(monkeypatch: pytest.MonkeyPatch) -> None:
     database = configured(monkeypatch, SQLITE, DATABASE_POOLER="proxy")
 
@@ -126,3 +131,39 @@ def test_iam_auth_needs_postgresql() -> None:
 
     assert result.returncode != 0
     assert "DATABASE_IAM_AUTH needs a postgres:// DATABASE_URL" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_psycopg_pool_serves_connections_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DATABASE_POOLER=psycopg against the real server: a connection comes from the pool and
+    goes back to it when Django closes it (the container's threaded workers)."""
+    from django.db import connection as default
+    from django.db.utils import ConnectionHandler
+
+    if default.vendor != "postgresql":
+        pytest.skip("runs on PostgreSQL (make test-postgres / PG_URL)")
+    monkeypatch.setenv("DATABASE_POOLER", "psycopg")
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "2")
+    source = default.settings_dict
+    database = configure_database(
+        {key: source[key] for key in ("ENGINE", "NAME", "USER", "HOST", "PORT", "PASSWORD")}
+        | {"OPTIONS": {}}
+    )
+    pooled = ConnectionHandler({"default": database})["default"]
+    try:
+        backends = set()
+        for _ in range(3):
+            with pooled.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backends.add(cursor.fetchone()[0])
+            pooled.close()  # back to the pool, not closed
+        assert pooled.pool is not None
+        stats = pooled.pool.get_stats()
+        assert stats["requests_num"] == 3  # each request borrowed from the pool
+        assert stats["pool_max"] == 2
+        assert len(backends) <= 2  # reused, never more than the pool holds
+    finally:
+        pooled.close_pool()
