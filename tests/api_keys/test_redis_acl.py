@@ -19,7 +19,7 @@ from decimal import Decimal
 import pytest
 import redis
 
-from apps.api_keys.models import APIKey, UsagePlan
+from apps.api_keys.models import APIKey, KeyMeter, UsagePlan
 from apps.api_keys.redis_bucket import RedisUsageStore
 from tests.infra.cfn import TEMPLATE, load
 from tests.pgbouncer import free_port
@@ -65,6 +65,7 @@ def store(port: int, password: str, prefix: str = "apikeys") -> RedisUsageStore:
 
 
 KEY = APIKey(pk=7)
+KeyMeter(key=KEY)  # cached on KEY: the bucket's name says which kind of meter it is
 PLAN = UsagePlan(rate=Decimal("1"), burst=2)
 
 
