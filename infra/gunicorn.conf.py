@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
+from http import HTTPStatus
 from typing import Any
 
 # gthread keeps connections alive: the ALB reuses them (its idle timeout is 60 s, so ours is
@@ -26,6 +27,16 @@ worker_tmp_dir = "/tmp"  # noqa: S108
 # The app writes one JSON line per request itself (apps.common.middleware).
 accesslog = None
 errorlog = "-"
+
+# Never refuse what API Gateway passed on. An HTTP API forwards a request line and header
+# values of up to 10,240 bytes together, and the ALB before the task a request line and a
+# header of up to 16 KiB each, 64 KiB of headers in all; gunicorn's defaults refused a
+# request line over 4,094 bytes (414), a header over 8,190 or a 101st header (431).
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+limit_request_line = 0  # No limit of gunicorn's own (it caps any other value at 8,190).
+limit_request_field_size = 16 * 1024
+limit_request_fields = 32768  # gunicorn's most; the ALB's 64 KiB bounds the total.
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4"
@@ -49,6 +60,30 @@ def task_addresses(metadata_uri: str | None) -> list[str]:
         if isinstance(network, dict)
         for address in network.get("IPv4Addresses") or []
     ]
+
+
+def json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's own refusals (a malformed request line or header, a bad chunk size) in the
+    project's error shape, `{"message": ...}`, instead of an HTML page. Same signature as
+    gunicorn.util.write_error, which it replaces in each worker (post_worker_init)."""
+    from gunicorn import util
+
+    try:
+        phrase = HTTPStatus(status_int).phrase
+    except ValueError:
+        phrase = reason
+    body = json.dumps({"message": phrase}, separators=(",", ":"))
+    head = (
+        f"HTTP/1.1 {status_int} {phrase}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, (head + body).encode("latin-1"))
+
+
+def post_worker_init(worker: Any) -> None:
+    from gunicorn import util
+
+    util.write_error = json_error
 
 
 def allowed_hosts(configured: str, extra: list[str]) -> str:

@@ -98,3 +98,28 @@ def test_server_settings_suit_the_alb_and_api_gateway() -> None:
     assert conf.keepalive > 60  # longer than the ALB's idle timeout
     assert conf.timeout < 30  # shorter than API Gateway's integration timeout
     assert json.dumps(conf.worker_tmp_dir) == '"/tmp"'
+
+
+def test_limits_never_refuse_what_api_gateway_passes() -> None:
+    conf = load_conf()
+
+    assert conf.limit_request_line == 0  # no limit of its own; gunicorn caps others at 8,190
+    assert conf.limit_request_field_size >= 10_240  # API Gateway's request line + values
+    assert conf.limit_request_fields == 32768
+
+
+def test_gunicorns_own_error_pages_are_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gunicorn import util
+
+    written: list[bytes] = []
+    monkeypatch.setattr(util, "write_nonblock", lambda sock, data: written.append(data))
+    monkeypatch.setattr(util, "write_error", util.write_error)  # restored after the test
+    conf = load_conf()
+
+    conf.post_worker_init(None)
+    util.write_error(None, 431, "Request Header Fields Too Large", "Error parsing headers")
+
+    head, _, body = written[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body) == {"message": "Request Header Fields Too Large"}
