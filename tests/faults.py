@@ -1,18 +1,22 @@
-"""Misbehaving network peers for the fault tests: a server that never answers, and a TCP
-proxy in front of a real service that can refuse, drop or stall its connections.
+"""Faults for the fault tests: a server that never answers, a TCP proxy in front of a real
+service that can refuse, drop or stall its connections, and a disk that fills up.
 
-Each listens on a free loopback port, runs in daemon threads of the test process and is
-shut down (every socket closed) when its `with` block ends.
+The network ones listen on a free loopback port, run in daemon threads of the test process
+and are shut down (every socket closed) when their `with` block ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import select
+import shutil
 import socket
 import struct
+import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import TracebackType
 
 
@@ -159,3 +163,46 @@ class FaultProxy:
 def silent_server() -> Iterator[SilentServer]:
     with SilentServer() as server:
         yield server
+
+
+class SmallDisk:
+    """A directory on a filesystem of its own with `size` bytes: writes past it fail with
+    ENOSPC, as on a full disk. A tmpfs mounted for the test (needs root; else `real` is False
+    and `fill()` cannot make the disk full, so callers skip)."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.size = size
+        self.real = False
+        self._filler = path / ".filler"
+
+    def __enter__(self) -> SmallDisk:
+        self.path.mkdir(parents=True, exist_ok=True)
+        if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("mount"):
+            mounted = subprocess.run(  # noqa: S603
+                ["mount", "-t", "tmpfs", "-o", f"size={self.size}", "tmpfs", str(self.path)],  # noqa: S607
+                capture_output=True,
+                check=False,
+            )
+            self.real = mounted.returncode == 0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.real:
+            subprocess.run(["umount", "-l", str(self.path)], capture_output=True, check=False)  # noqa: S603, S607
+
+    def fill(self, leave: int) -> None:
+        """Take all the space but `leave` bytes."""
+        free = shutil.disk_usage(self.path).free
+        with self._filler.open("wb") as filler:
+            filler.write(b"\0" * max(0, free - leave))
+
+    def free_up(self) -> None:
+        self._filler.unlink(missing_ok=True)
+
+    def files(self) -> set[str]:
+        return {
+            str(p.relative_to(self.path))
+            for p in self.path.rglob("*")
+            if p.is_file() and p != self._filler
+        }

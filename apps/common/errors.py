@@ -18,6 +18,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from apps.common.exceptions import BackendUnavailableError
+
 logger = logging.getLogger(__name__)
 
 # Messages that clients see; they match API Gateway's own error bodies where one exists.
@@ -117,6 +119,12 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         too_big = exceptions.APIException(message_for(413))
         too_big.status_code = 413
         return too_big
+    if isinstance(exc, BackendUnavailableError):
+        logger.error("Backend unavailable: %s", exc, exc_info=exc.__cause__ or exc)
+        unavailable = exceptions.APIException(message_for(503))
+        unavailable.status_code = 503
+        unavailable.wait = RETRY_AFTER_UNAVAILABLE  # type: ignore[attr-defined]
+        return unavailable
     if isinstance(exc, exceptions.APIException):
         return exc
     return None

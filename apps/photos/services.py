@@ -173,9 +173,8 @@ def photo_upload_receive(
 
 
 def _store_upload(key: str, file: IO[bytes]) -> None:
-    store = storage.storage()
-    store.delete(key)  # Left by an attempt that failed after storing: replaced, as on S3.
-    stored = store.save(key, file)
+    storage.storage().delete(key)  # Left by an attempt that failed after storing: replaced.
+    stored = storage.save(key, file, saved=[])  # A failed write leaves nothing behind.
     if stored != key:  # Only a storage that renames on save could do this.
         storage.delete_quietly([stored])
         raise RuntimeError(f"Storage saved {key!r} as {stored!r}")

@@ -17,6 +17,7 @@ from typing import IO, Any
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, storages
 
+from apps.common.exceptions import BackendUnavailableError
 from apps.photos.conf import PHOTOS_PREFIX, photo_settings
 
 logger = logging.getLogger(__name__)
@@ -124,10 +125,35 @@ def read_original(fp: IO[bytes], *, max_bytes: int) -> Original | None:
     return Original(file=spool, size=size, checksum=digest.hexdigest())
 
 
+class StorageUnavailableError(BackendUnavailableError):
+    """A write to photo storage failed (a full disk, an S3 error); nothing of it is left."""
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """An error of the storage itself (the filesystem, or boto's S3 client), not a bug."""
+    return isinstance(exc, OSError) or type(exc).__module__.startswith(("botocore.", "boto3."))
+
+
 def save(name: str, content: bytes | IO[bytes], *, saved: list[str]) -> str:
-    """Save under exactly `name` (or what the storage chose); record it in `saved` for undo."""
+    """Save under exactly `name` (or what the storage chose); record it in `saved` for undo.
+
+    A write that fails midway on a filesystem (a full disk) leaves part of a file behind:
+    it is deleted before the error is raised, as StorageUnavailableError when the storage
+    itself failed. An S3 PUT is atomic (a failed multipart upload is aborted): nothing to undo.
+    """
+    store = storage()
     data: File[Any] = ContentFile(content) if isinstance(content, bytes) else File(content)
-    stored = storage().save(name, data)
+    # The name the storage will write to: free now, so whatever is there after a failure
+    # is ours (keys are unique per photo and attempt).
+    target = store.get_available_name(name)
+    try:
+        stored = store.save(target, data)
+    except Exception as exc:
+        if not is_s3(store):
+            delete_quietly([target])
+        if is_storage_failure(exc):
+            raise StorageUnavailableError(f"Could not store {name}: {exc}") from exc
+        raise
     saved.append(stored)
     return stored
 
