@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -53,11 +54,24 @@ def message_for(status: int) -> str:
         return "Error"
 
 
+# C0 and C1 control characters (Unicode category Cc), which error messages echo from input.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with each control character written out as `\\uXXXX`: messages echo the
+    client's input ("a\\u0000b is not one of the available choices"), and a NUL or an escape
+    sequence in them would break the document's own Error pattern, logs and terminals."""
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def error_body(message: str, errors: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
-    """Build the error document."""
-    body: dict[str, Any] = {"message": message}
+    """Build the error document (control characters escaped in every string)."""
+    body: dict[str, Any] = {"message": printable(message)}
     if errors:
-        body["errors"] = dict(errors)
+        body["errors"] = {
+            printable(field): [printable(item) for item in items] for field, items in errors.items()
+        }
     return body
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from django.test import Client
@@ -120,3 +121,39 @@ def test_rewritten_html_errors_have_a_matching_content_length(debug: bool) -> No
     assert response.json() == {"message": "Not Found"}
     if response.has_header("Content-Length"):
         assert int(response["Content-Length"]) == len(response.content)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [*_strings(k), *_strings(v)]]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "echo"),
+    [
+        ("get", "/v1/pets?species=a%00b", None, "a\\u0000b"),
+        ("get", "/v1/pets?species=a%1bb", None, "a\\u001bb"),
+        ("get", "/v1/pets?species=%c2%85x", None, "\\u0085x"),
+        ("post", "/v1/pets", {"name": "Rex", "species": "a\x01b"}, "a\\u0001b"),
+    ],
+    ids=["nul", "escape", "c1-next-line", "json-body"],
+)
+def test_control_characters_echoed_in_errors_are_escaped(
+    api: APIClient, method: str, path: str, body: object, echo: str
+) -> None:
+    response = getattr(api, method)(path, body, format="json")
+    document = APIClient().get("/v1/openapi.json").json()
+    pattern = document["components"]["schemas"]["Error"]["properties"]["message"]["pattern"]
+
+    assert response.status_code == 400
+    strings = _strings(response.json())
+    assert any(echo in s for s in strings), strings  # still says what was sent
+    assert not [s for s in strings if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in s)]
+    assert re.fullmatch(pattern, response.json()["message"])
+    for messages in response.json()["errors"].values():
+        assert all(re.fullmatch(pattern, m) for m in messages)
