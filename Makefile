@@ -24,7 +24,7 @@ ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys package test-package bench-lambda bench-photos bench-gateway bench-scale infra-venvs infra-check
+	bench-api-keys bench-conditional package test-package bench-lambda bench-photos bench-gateway bench-scale infra-venvs infra-check
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ test: lint typecheck migrations-check test-sqlite test-postgres test-package inf
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py --instructions
+
+bench-conditional: install  ## Benchmark: what ETags add to the keyed GET /v1/pets/{id}; a 304 against a 200 (not in make test)
+	$(BIN)/python benchmarks/bench_conditional.py --instructions
 
 bench-gateway: install  ## rungateway vs runserver vs gunicorn, 8 clients (not in make test)
 	$(BIN)/python benchmarks/bench_gateway.py

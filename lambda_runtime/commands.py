@@ -25,7 +25,7 @@ logger = logging.getLogger("gatewayproject.lambda")
 # would end up in the invocation payload and logs); `create_admin` generates the password
 # and returns it in the output only, which is never logged.
 ALLOWED_COMMANDS = frozenset(
-    {"migrate", "showmigrations", "check", "collectstatic", "create_admin"}
+    {"migrate", "showmigrations", "check", "collectstatic", "create_admin", "idempotency_sweep"}
 )
 # Commands that would otherwise stop at a prompt no one can answer.
 NON_INTERACTIVE = frozenset({"migrate", "collectstatic"})

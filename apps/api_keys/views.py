@@ -9,18 +9,23 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.api_keys import conf, selectors
 from apps.api_keys.permissions import IsMetered
 from apps.api_keys.serializers import UsageSerializer
 from apps.api_keys.throttling import ADMISSION_ATTR, METERED_ATTR, metered
+from apps.common.viewsets import PrivateCacheMixin, conditional_read
 
 
-class UsageView(APIView):
-    """The calling key's (or token user's) plan, throttle and quota; this request counts."""
+class UsageView(PrivateCacheMixin):
+    """The calling key's (or token user's) plan, throttle and quota; this request counts.
+
+    Its ETag is a digest of the document; as `used` counts this request too, two reads
+    never match, but the contract is the same as every other read's.
+    """
 
     permission_classes = (IsMetered,)
+    etag_methods = frozenset({"GET"})
     token_scopes = None  # any token may read its own usage
 
     @extend_schema(
@@ -49,4 +54,4 @@ class UsageView(APIView):
         document: dict[str, Any] = selectors.api_key_usage_document(
             key=key, now=now, used=admission.used if admission else None
         )
-        return Response(UsageSerializer(document).data)
+        return conditional_read(request, UsageSerializer(document).data)

@@ -7,9 +7,11 @@ from typing import Any
 from django.urls import get_script_prefix
 from drf_spectacular.generators import SchemaGenerator as BaseSchemaGenerator
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
+
+from apps.common.idempotency import is_idempotent
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -43,10 +45,67 @@ RATE_LIMIT_HEADERS = {
     "X-RateLimit-Remaining": _header("Requests left in the period, or `unlimited`."),
     "X-RateLimit-Reset": _header("Seconds until the quota period resets."),
 }
+ETAG_HEADER = _header("The strong entity tag of the object (or list page) as it is now.")
+REPLAYED_HEADER = _header(
+    "`true` when this is the stored response of an earlier request with the same "
+    "Idempotency-Key (absent otherwise)."
+)
+
+# What apps.common.conditional and apps.common.idempotency accept, so generated clients and
+# fuzzers send what the server takes: `*`, or a list of entity tags; 1-255 printable ASCII.
+_TAG = r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+TAG_LIST_PATTERN = rf"^[ \t]*(\*|{_TAG}([ \t]*,[ \t]*{_TAG})*)[ \t]*$"
+IDEMPOTENCY_KEY_PATTERN = r'^(?![ \t]*""[ \t]*$)[ -~]*[!-~][ -~]*$'
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "pattern": TAG_LIST_PATTERN},
+    OpenApiParameter.HEADER,
+    description=(
+        "Proceed only if the object's current ETag is one of these (strong comparison: "
+        "`W/` tags never match), or `*`: else 412 with the current ETag, nothing written. "
+        "Required on writes when CONDITIONAL_REQUESTS['REQUIRE_IF_MATCH'] is on (else 428)."
+    ),
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    {"type": "string", "pattern": TAG_LIST_PATTERN},
+    OpenApiParameter.HEADER,
+    description=(
+        "On a read: 304 with no body if the current ETag is one of these (weak comparison) "
+        "or `*`. On a write: 412 if it is."
+    ),
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "maxLength": 257, "pattern": IDEMPOTENCY_KEY_PATTERN},
+    OpenApiParameter.HEADER,
+    description=(
+        "A unique key (1-255 printable ASCII characters, optionally as a quoted string) per "
+        "operation: a retry with the same key and request gets the first response "
+        "(`Idempotent-Replayed: true`) and creates nothing; the same key with another "
+        "request is a 422; while the first still runs, a 409. Kept 24 hours, per user."
+    ),
+)
 
 
 class AutoSchema(BaseAutoSchema):
-    """Adds the error responses each operation can really return, all in the Error shape."""
+    """Adds the error responses each operation can really return, all in the Error shape,
+    and the conditional-request and Idempotency-Key headers of the views that honour them."""
+
+    def _etag_methods(self) -> frozenset[str]:
+        return frozenset(getattr(self.view, "etag_methods", ()))
+
+    def _idempotent(self) -> bool:
+        name = getattr(self.view, "action", None) or self.method.lower()
+        return self.method == "POST" and is_idempotent(getattr(self.view, name, None))
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters: list[Any] = list(super().get_override_parameters())
+        if self.method in self._etag_methods():
+            parameters += [IF_MATCH, IF_NONE_MATCH]
+        if self._idempotent():
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
         super()._insert_field_validators(field, schema)  # type: ignore[no-untyped-call]
@@ -69,6 +128,11 @@ class AutoSchema(BaseAutoSchema):
                     direction=direction,
                 ),
             )
+        if self.method == "GET" and "GET" in self._etag_methods():
+            responses["304"] = {
+                "description": "Not Modified: If-None-Match matched; no body.",
+                "headers": {"ETag": ETAG_HEADER},
+            }
         self._add_headers(responses)
         return responses
 
@@ -78,10 +142,14 @@ class AutoSchema(BaseAutoSchema):
         metered = bool(self.view.get_throttles())
         for code, response in responses.items():
             headers = dict(RATE_LIMIT_HEADERS) if metered else {}
-            if code == "429":
-                headers["Retry-After"] = _header("Seconds to wait before retrying.", "integer")
             if code == "201":
                 headers["Location"] = _header("Absolute URL of the created resource.")
+            if code in ("429", "409", "503"):
+                headers["Retry-After"] = _header("Seconds to wait before retrying.", "integer")
+            if code in ("200", "201", "304", "412") and self._etag_methods():
+                headers["ETag"] = ETAG_HEADER
+            if self._idempotent():
+                headers["Idempotent-Replayed"] = REPLAYED_HEADER
             if headers:
                 response.setdefault("headers", {}).update(headers)
 
@@ -104,6 +172,26 @@ class AutoSchema(BaseAutoSchema):
             codes[415] = "Unsupported media type for the request body."
         if self.view.get_throttles():
             codes[429] = "Too Many Requests or Limit Exceeded; see Retry-After."
+        codes |= self._precondition_responses()
+        return dict(sorted(codes.items()))
+
+    def _precondition_responses(self) -> dict[int, str]:
+        codes: dict[int, str] = {}
+        if self.method in self._etag_methods():
+            codes[400] = "Invalid input: `errors` names each bad field, parameter or header."
+            codes[412] = (
+                "Precondition Failed: If-Match did not match (or If-None-Match did, on a "
+                "write); the ETag header is the current one, and nothing was written."
+            )
+            if self.method != "GET":
+                codes[428] = "Precondition Required: send If-Match (REQUIRE_IF_MATCH is on)."
+        if self._idempotent():
+            codes[400] = "Invalid input: `errors` names each bad field, parameter or header."
+            codes[409] = (
+                "A request with this Idempotency-Key is still in progress; see Retry-After."
+            )
+            codes[422] = "This Idempotency-Key was already used for a different request."
+            codes[503] = "The Idempotency-Key store is unavailable; retry after Retry-After."
         return codes
 
     def _allows_anonymous(self) -> bool:

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from apps.common.conditional import StaleVersionError
 from apps.common.events import publish
 from apps.pets import events
 from apps.pets.models import Pet
@@ -35,24 +36,38 @@ def pet_create(
 
 
 @transaction.atomic
-def pet_update(*, pet: Pet, data: dict[str, Any]) -> Pet:
-    """Apply `data` and bump the version in the same UPDATE, so concurrent writers each count."""
+def pet_update(*, pet: Pet, data: dict[str, Any], expected_version: int | None = None) -> Pet:
+    """Apply `data` and bump the version in the same UPDATE, so concurrent writers each count.
+
+    With `expected_version` the UPDATE also says `WHERE version = n`: the check and the
+    write are one statement, so of concurrent writers holding the same version exactly
+    one succeeds (PostgreSQL re-checks the WHERE on the row a queued writer finds; SQLite
+    runs writers one at a time). The others raise StaleVersionError and write nothing.
+    """
     unknown = set(data) - UPDATABLE_FIELDS
     if unknown:
         raise ValueError(f"Not updatable: {', '.join(sorted(unknown))}")
     for field, value in data.items():
         setattr(pet, field, value)
     _validate(pet)
-    changed = Pet.objects.filter(pk=pet.pk).update(
-        **data, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not changed:
-        # Deleted by a concurrent request since the view loaded it: gone, a 404.
-        raise Http404("No such pet.")
+    rows = Pet.objects.filter(pk=pet.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if not rows.update(**data, version=F("version") + 1, updated_at=timezone.now()):
+        _missed(pet)
     # Our UPDATE holds the row until commit, so it is still there to read back.
     pet.refresh_from_db(fields=["version", "updated_at"])
     publish(events.pet_event(events.UPDATED, pet))
     return pet
+
+
+def _missed(pet: Pet) -> None:
+    """A conditional write matched no row: the pet is gone (404) or at another version."""
+    current = Pet.objects.filter(pk=pet.pk).values_list("version", flat=True).first()
+    if current is None:
+        # Deleted by a concurrent request since the view loaded it: gone, a 404.
+        raise Http404("No such pet.")
+    raise StaleVersionError(current)
 
 
 def _validate(pet: Pet) -> None:
@@ -62,7 +77,17 @@ def _validate(pet: Pet) -> None:
 
 
 @transaction.atomic
-def pet_delete(*, pet: Pet) -> None:
+def pet_delete(*, pet: Pet, expected_version: int | None = None) -> None:
+    """Delete the pet (and its photos); with `expected_version`, only at that version.
+
+    The row is locked (SELECT ... FOR UPDATE WHERE version = n) before the delete, so no
+    update slips in between the check and the delete; SQLite's write lock, taken at BEGIN,
+    does the same there.
+    """
+    if expected_version is not None:
+        locked = Pet.objects.select_for_update().filter(pk=pet.pk, version=expected_version)
+        if not locked.values_list("pk", flat=True):
+            _missed(pet)
     event = events.pet_event(events.DELETED, pet)  # before delete() clears the pk
     pet.delete()
     publish(event)

@@ -13,6 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from apps.common.idempotency import idempotent
+from apps.common.viewsets import (
+    ConditionalDestroyMixin,
+    ConditionalListMixin,
+    ConditionalRetrieveMixin,
+    ConditionalUpdateMixin,
+)
 from apps.identity.scopes import PETS
 from apps.pets import selectors, services
 from apps.pets.filters import PetFilter
@@ -39,7 +46,13 @@ PET_ID = OpenApiParameter(
     partial_update=extend_schema(summary="Update some fields of a pet", parameters=[PET_ID]),
     destroy=extend_schema(summary="Delete a pet", parameters=[PET_ID]),
 )
-class PetViewSet(viewsets.ModelViewSet[Pet]):
+class PetViewSet(
+    ConditionalListMixin,
+    ConditionalRetrieveMixin,
+    ConditionalUpdateMixin,
+    ConditionalDestroyMixin,
+    viewsets.ModelViewSet[Pet],
+):
     """The caller's pets. Someone else's pet is a 404 for every method."""
 
     serializer_class = PetSerializer
@@ -54,6 +67,7 @@ class PetViewSet(viewsets.ModelViewSet[Pet]):
     def get_queryset(self) -> QuerySet[Pet]:
         return selectors.pet_list(owner=self.request.user)
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -62,12 +76,14 @@ class PetViewSet(viewsets.ModelViewSet[Pet]):
         return Response(
             self.get_serializer(pet).data,
             status=status.HTTP_201_CREATED,
-            headers={"Location": location},
+            headers={"Location": location, "ETag": str(self.object_etag(pet))},
         )
 
     def perform_update(self, serializer: BaseSerializer[Pet]) -> None:
         pet = cast(Pet, serializer.instance)
-        serializer.instance = services.pet_update(pet=pet, data=dict(serializer.validated_data))
+        serializer.instance = services.pet_update(
+            pet=pet, data=dict(serializer.validated_data), expected_version=self.expected_version
+        )
 
     def perform_destroy(self, instance: Pet) -> None:
-        services.pet_delete(pet=instance)
+        services.pet_delete(pet=instance, expected_version=self.expected_version)

@@ -11,8 +11,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
+from apps.common.conditional import StaleVersionError
 from apps.common.events import publish
 from apps.pets.models import Pet
 from apps.photos import events, processing, storage, uploads
@@ -272,6 +274,18 @@ def photo_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def photo_delete(*, photo: Photo) -> None:
-    """Delete the row; the post_delete receiver deletes every stored file after the commit."""
+def photo_delete(*, photo: Photo, expected_version: int | None = None) -> None:
+    """Delete the row; the post_delete receiver deletes every stored file after the commit.
+
+    With `expected_version`, only while the photo is at that version: the row is locked
+    (SELECT ... FOR UPDATE WHERE version = n) before the delete, so processing that
+    finishes meanwhile cannot slip in between; otherwise StaleVersionError, nothing deleted.
+    """
+    if expected_version is not None:
+        locked = Photo.objects.select_for_update().filter(pk=photo.pk, version=expected_version)
+        if not locked.values_list("pk", flat=True):
+            current = Photo.objects.filter(pk=photo.pk).values_list("version", flat=True).first()
+            if current is None:
+                raise Http404("No such photo.")  # Deleted by a concurrent request.
+            raise StaleVersionError(current)
     photo.delete()

@@ -1,10 +1,15 @@
-"""What triggers the photo function: S3 notifications, the sweep schedule; the rest is ignored."""
+"""What triggers the photo function: S3 notifications, the sweep schedule; the rest is ignored.
+
+The schedule also removes expired Idempotency-Key records: it is the deployment's one
+periodic job (`manage.py idempotency_sweep` does the same elsewhere).
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from apps.idempotency.services import idempotency_sweep
 from apps.photos import services
 from apps.photos.notifications import close_stale_connections, handle_notification
 
@@ -30,10 +35,11 @@ def dispatch(event: Any, context: object | None = None) -> dict[str, Any]:
         close_stale_connections()
         try:
             counts = services.photo_sweep()
+            removed = idempotency_sweep()
         finally:
             close_stale_connections()
-        logger.info("Swept photos", extra={"counts": counts})
-        return {"swept": counts}
+        logger.info("Swept photos", extra={"counts": counts, "idempotencyRemoved": removed})
+        return {"swept": counts, "idempotency_records_removed": removed}
     if isinstance(event, dict) and isinstance(event.get("Records"), list):
         return handle_notification(event, context)
     shape = sorted(event)[:10] if isinstance(event, dict) else type(event).__name__

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
@@ -20,8 +20,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.filters import repeated_names
+from apps.common.idempotency import idempotent
 from apps.common.parsers import JSONParser
 from apps.common.schema import ErrorSerializer
+from apps.common.viewsets import (
+    ConditionalDestroyMixin,
+    ConditionalListMixin,
+    ConditionalRetrieveMixin,
+)
 from apps.identity.scopes import PETS
 from apps.photos import selectors, services, storage
 from apps.photos.filters import PhotoFilter
@@ -76,9 +82,9 @@ def _repeated(data: Any, names: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 class PhotoViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
+    ConditionalListMixin,
+    ConditionalRetrieveMixin,
+    ConditionalDestroyMixin,
     viewsets.GenericViewSet[Photo],
 ):
     """The caller's photos. Someone else's photo is a 404 for every method."""
@@ -114,7 +120,7 @@ class PhotoViewSet(
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance: Photo) -> None:
-        services.photo_delete(photo=instance)
+        services.photo_delete(photo=instance, expected_version=self.expected_version)
 
     @extend_schema(
         summary="Upload a photo directly",
@@ -131,6 +137,7 @@ class PhotoViewSet(
         parameters=RAW_BODY_QUERY,
         responses={201: PhotoSerializer, 413: TOO_LARGE},
     )
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self._body(request)
         # Checked before anything else: a serializer would silently take the last value.
@@ -156,7 +163,9 @@ class PhotoViewSet(
             )
         except services.PhotoTooLargeError as exc:
             raise PhotoTooLarge(exc.max_bytes) from None
-        return self._created(request, PhotoSerializer(photo, context={"request": request}).data)
+        return self._created(
+            request, PhotoSerializer(photo, context={"request": request}).data, photo
+        )
 
     @staticmethod
     def _is_raw(request: Request) -> bool:
@@ -170,10 +179,10 @@ class PhotoViewSet(
             return {"file": request.data.get("file", SimpleUploadedFile(RAW_NAME, b""))}
         return {key: request.data[key] for key in request.data}
 
-    def _created(self, request: Request, body: Any, photo_id: Any = None) -> Response:
-        photo_id = photo_id or body["id"]
-        location = request.build_absolute_uri(reverse("photos:photo-detail", args=[photo_id]))
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+    def _created(self, request: Request, body: Any, photo: Photo) -> Response:
+        location = request.build_absolute_uri(reverse("photos:photo-detail", args=[photo.pk]))
+        headers = {"Location": location, "ETag": str(self.object_etag(photo))}
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         summary="Start a large upload",
@@ -186,6 +195,7 @@ class PhotoViewSet(
         responses={201: PhotoUploadStartResponseSerializer},
     )
     @action(detail=False, methods=["post"], url_path="uploads", parser_classes=[JSONParser])
+    @idempotent
     def uploads(self, request: Request) -> Response:
         start = PhotoUploadStartSerializer(data=request.data, context={"request": request})
         start.is_valid(raise_exception=True)
@@ -203,7 +213,7 @@ class PhotoViewSet(
             "photo": PhotoSerializer(photo, context={"request": request}).data,
             "upload": PresignedUploadSerializer(upload).data,
         }
-        return self._created(request, body, photo.pk)
+        return self._created(request, body, photo)
 
 
 class LocalUploadView(APIView):

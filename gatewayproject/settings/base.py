@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "apps.common",
     "apps.pets",
     # Key generation and hashing come from djangorestframework-api-key, which must be
     # installed as an app to be imported; apps.api_keys replaces its model and admin.
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "apps.api_keys",
     "apps.photos",
     "apps.identity",
+    "apps.idempotency",
 ]
 
 MIDDLEWARE = [
@@ -394,6 +396,29 @@ IDENTITY = from_environment(
         # x-gateway-jwt-* headers are API Gateway's; anywhere else they are the client's.
         "GATEWAY_CLAIM_HEADERS": ("IDENTITY_GATEWAY_CLAIM_HEADERS", bool),
         "ISSUERS": ("IDENTITY_ISSUERS", list),
+    }
+)
+
+# --- Conditional requests (apps.common.conditional) -------------------------------------
+# Defaults in apps/common/conditional.py; docs/conditional-requests.md.
+
+CONDITIONAL_REQUESTS = from_environment(
+    {
+        # True: PUT/PATCH/DELETE of pets and DELETE of photos need If-Match (else 428).
+        "REQUIRE_IF_MATCH": ("REQUIRE_IF_MATCH", bool),
+    }
+)
+
+# --- Idempotency keys (apps.idempotency) -------------------------------------------------
+# Defaults in apps/idempotency/conf.py. REDIS_URL (the usage counters' Redis) set: the
+# records live in Redis; unset: in the database.
+
+IDEMPOTENCY = from_environment(
+    {
+        "TTL": ("IDEMPOTENCY_TTL", int),
+        "LEASE": ("IDEMPOTENCY_LEASE", int),
+        "REDIS_URL": ("REDIS_URL", str),
+        "REDIS_KEY_PREFIX": ("IDEMPOTENCY_REDIS_KEY_PREFIX", str),
     }
 )
 

@@ -307,3 +307,51 @@ def test_a_20_mb_presigned_upload_goes_around_the_gateway_like_s3(lambda_stack: 
         timeout=120,
     )
     assert direct.status_code == 413
+
+
+def _conditional_and_idempotent(stack: Stack) -> None:
+    """A 304 with no body, a 412, and a replayed POST: the same through every door."""
+    headers = {"x-api-key": stack.key, "Origin": ORIGIN}
+    body = {"name": "Once", "species": "cat"}
+    keyed = {**headers, "Idempotency-Key": f"stack-{stack.url}"}
+
+    created = httpx.post(f"{stack.url}/v1/pets", json=body, headers=keyed)
+    replayed = httpx.post(f"{stack.url}/v1/pets", json=body, headers=keyed)
+    location = f"{stack.url}/v1/pets/{created.json()['id']}"
+    read = httpx.get(location, headers=headers)
+    not_modified = httpx.get(location, headers={**headers, "If-None-Match": read.headers["etag"]})
+    stale = httpx.patch(location, json={"notes": "x"}, headers={**headers, "If-Match": '"old"'})
+
+    assert (created.status_code, replayed.status_code) == (201, 201), replayed.text
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json() == created.json()
+    assert read.headers["etag"] == created.headers["etag"]
+    assert (not_modified.status_code, not_modified.content) == (304, b"")
+    assert not_modified.headers["etag"] == read.headers["etag"]
+    remaining = int(read.headers["x-ratelimit-remaining"])
+    assert int(not_modified.headers["x-ratelimit-remaining"]) == remaining - 1  # metered
+    assert (stale.status_code, stale.json()) == (412, {"message": "Precondition Failed"})
+    exposed = replayed.headers["access-control-expose-headers"].split(",")
+    assert {"etag", "idempotent-replayed", "retry-after", "x-ratelimit-remaining"} <= set(exposed)
+
+
+def test_conditional_requests_and_idempotency_keys_through_the_gateway(
+    lambda_stack: Stack,
+) -> None:
+    _conditional_and_idempotent(lambda_stack)
+    preflight = httpx.options(
+        f"{lambda_stack.url}/v1/pets",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-api-key,idempotency-key,if-match",
+        },
+    )
+    allowed = preflight.headers["access-control-allow-headers"].split(",")
+    assert {"idempotency-key", "if-match", "if-none-match"} <= set(allowed)
+
+
+def test_conditional_requests_and_idempotency_keys_in_the_container(
+    container_stack: Stack,
+) -> None:
+    _conditional_and_idempotent(container_stack)

@@ -57,7 +57,7 @@ def test_the_schedule_settles_lost_events_missing_uploads_and_abandoned_claims(
     with commit():
         result = dispatch(SCHEDULED, None)
 
-    assert result == {"swept": {"ready": 2, "failed": 1}}
+    assert result == {"swept": {"ready": 2, "failed": 1}, "idempotency_records_removed": 0}
     statuses = dict(Photo.objects.values_list("pk", "status"))
     assert statuses == {
         lost_event.pk: PhotoStatus.READY,
@@ -87,7 +87,7 @@ def test_a_missing_upload_is_found_missing_without_a_head_request(
 
     monkeypatch.setattr(client, "head_object", forbidden)
 
-    assert dispatch(SCHEDULED, None) == {"swept": {"failed": 1}}
+    assert dispatch(SCHEDULED, None)["swept"] == {"failed": 1}
     photo.refresh_from_db()
     assert photo.failure_reason == "The uploaded file was not found."
 
@@ -128,5 +128,8 @@ def test_unknown_events_are_logged_and_ignored(
 def test_the_lambda_entry_point_routes_the_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
     from lambda_runtime import handler as lambda_handler
 
-    assert lambda_handler.process_photos(SCHEDULED, None) == {"swept": {}}
+    assert lambda_handler.process_photos(SCHEDULED, None) == {
+        "swept": {},
+        "idempotency_records_removed": 0,
+    }
     assert lambda_handler.process_photos({"unexpected": True}, None) == {"ignored": "unknown event"}

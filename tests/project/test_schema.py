@@ -67,14 +67,28 @@ def test_every_error_response_uses_the_error_shape(schema: dict[str, Any]) -> No
 @pytest.mark.parametrize(
     ("path", "method", "codes"),
     [
-        # API keys answer 403 (never 401), and every keyed operation can be a 429.
-        ("/v1/pets", "get", {"200", "400", "403", "404", "429"}),
-        ("/v1/pets", "post", {"201", "400", "403", "413", "415", "429"}),
-        ("/v1/pets/{id}", "get", {"200", "403", "404", "429"}),
-        ("/v1/pets/{id}", "put", {"200", "400", "403", "404", "413", "415", "429"}),
-        ("/v1/pets/{id}", "patch", {"200", "400", "403", "404", "413", "415", "429"}),
-        ("/v1/pets/{id}", "delete", {"204", "403", "404", "429"}),
-        ("/v1/usage", "get", {"200", "403", "429"}),
+        # API keys answer 403 (never 401), and every keyed operation can be a 429. Reads
+        # can be a 304 (If-None-Match) or 412 (If-Match); writes 412 or 428; creating POSTs
+        # take an Idempotency-Key (409, 422, and 503 when its store is down).
+        ("/v1/pets", "get", {"200", "304", "400", "403", "404", "412", "429"}),
+        (
+            "/v1/pets",
+            "post",
+            {"201", "400", "403", "409", "413", "415", "422", "429", "503"},
+        ),
+        ("/v1/pets/{id}", "get", {"200", "304", "400", "403", "404", "412", "429"}),
+        (
+            "/v1/pets/{id}",
+            "put",
+            {"200", "400", "403", "404", "412", "413", "415", "428", "429"},
+        ),
+        (
+            "/v1/pets/{id}",
+            "patch",
+            {"200", "400", "403", "404", "412", "413", "415", "428", "429"},
+        ),
+        ("/v1/pets/{id}", "delete", {"204", "400", "403", "404", "412", "428", "429"}),
+        ("/v1/usage", "get", {"200", "304", "400", "403", "412", "429"}),
         ("/health", "get", {"200", "503"}),
     ],
 )
@@ -179,6 +193,8 @@ def test_response_headers_are_documented(schema: dict[str, Any]) -> None:
 
     assert set(create["201"]["headers"]) == {
         "Location",
+        "ETag",
+        "Idempotent-Replayed",
         "X-RateLimit-Limit",
         "X-RateLimit-Remaining",
         "X-RateLimit-Reset",
@@ -187,3 +203,57 @@ def test_response_headers_are_documented(schema: dict[str, Any]) -> None:
     assert "headers" not in schema["paths"]["/health"]["get"]["responses"]["200"]
     for headers in (r.get("headers", {}) for r in create.values()):
         assert all("required" not in header for header in headers.values())
+
+
+def _header_parameters(operation: dict[str, Any]) -> dict[str, Any]:
+    return {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "headers"),
+    [
+        ("/v1/pets", "get", {"If-Match", "If-None-Match"}),
+        ("/v1/pets/{id}", "get", {"If-Match", "If-None-Match"}),
+        ("/v1/pets/{id}", "put", {"If-Match", "If-None-Match"}),
+        ("/v1/pets/{id}", "patch", {"If-Match", "If-None-Match"}),
+        ("/v1/pets/{id}", "delete", {"If-Match", "If-None-Match"}),
+        ("/v1/photos/{id}", "delete", {"If-Match", "If-None-Match"}),
+        ("/v1/usage", "get", {"If-Match", "If-None-Match"}),
+        ("/v1/pets", "post", {"Idempotency-Key"}),
+        ("/v1/photos", "post", {"Idempotency-Key"}),
+        ("/v1/photos/uploads", "post", {"Idempotency-Key"}),
+        ("/v1/photos/uploads/local", "post", set()),
+        ("/health", "get", set()),
+    ],
+)
+def test_conditional_and_idempotency_headers_are_documented(
+    schema: dict[str, Any], path: str, method: str, headers: set[str]
+) -> None:
+    operation = schema["paths"][path][method]
+
+    assert set(_header_parameters(operation)) == headers
+    responses = operation["responses"]
+    if "If-None-Match" in headers and method == "get":
+        assert "content" not in responses["304"]
+        assert "ETag" in responses["304"]["headers"]
+        assert "ETag" in responses["200"]["headers"]
+        assert "ETag" in responses["412"]["headers"]
+    if "Idempotency-Key" in headers:
+        assert "Retry-After" in responses["409"]["headers"]
+        assert all("Idempotent-Replayed" in r["headers"] for r in responses.values())
+
+
+def test_header_patterns_match_what_the_server_accepts(schema: dict[str, Any]) -> None:
+    pets = schema["paths"]["/v1/pets/{id}"]
+    tags = re.compile(_header_parameters(pets["put"])["If-Match"]["schema"]["pattern"])
+    key = _header_parameters(schema["paths"]["/v1/pets"]["post"])["Idempotency-Key"]["schema"]
+    keys = re.compile(key["pattern"])
+
+    for accepted in ('"a"', 'W/"a"', "*", ' "a" , W/"b" ', '""'):
+        assert tags.search(accepted), accepted
+    for refused in ("a", '"a', '"a" "b"', "", '"a", *', 'w/"a"'):
+        assert not tags.search(refused), refused
+    for accepted in ("k", "a b", '"quoted"', "~" * 255):
+        assert keys.search(accepted), accepted
+    for refused in ("", "   ", '""', "caf\xe9", "tab\there"):
+        assert not keys.search(refused), refused

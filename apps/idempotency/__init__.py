@@ -1,0 +1,1 @@
+"""Idempotency-Key records: one caller's key, its request fingerprint and stored response."""

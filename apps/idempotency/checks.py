@@ -1,0 +1,36 @@
+"""System checks: a misspelt or mistyped IDEMPOTENCY setting fails at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, register
+
+from apps.common.conf import check_namespace
+from apps.idempotency import conf
+
+
+@register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    errors = check_namespace("IDEMPOTENCY", conf.DEFAULTS, id="idempotency.E001")
+    if errors:
+        return errors
+    # Values as configured: the dataclass types say what they should be, not what they are.
+    current: Any = conf.idempotency_settings()
+    for name in ("TTL", "LEASE"):
+        value = getattr(current, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            errors.append(
+                Error(
+                    f"IDEMPOTENCY['{name}'] must be a positive number of seconds.",
+                    id="idempotency.E002",
+                )
+            )
+    if not errors and current.LEASE >= current.TTL:
+        errors.append(
+            Error(
+                "IDEMPOTENCY['LEASE'] must be shorter than IDEMPOTENCY['TTL'].",
+                id="idempotency.E003",
+            )
+        )
+    return errors
