@@ -8,6 +8,7 @@ from django.core.checks import CheckMessage, Error, register
 
 from apps.common.conf import check_namespace
 from apps.idempotency import conf
+from apps.idempotency.stores import STORES
 
 
 @register()
@@ -26,6 +27,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                     id="idempotency.E002",
                 )
             )
+    if current.STORE not in STORES:
+        errors.append(
+            Error(
+                f"IDEMPOTENCY['STORE'] must be one of {', '.join(STORES)}.",
+                id="idempotency.E004",
+            )
+        )
     if not errors and current.LEASE >= current.TTL:
         errors.append(
             Error(

@@ -17,9 +17,15 @@ class IdempotencySettings:
     # is a 409; after it, the key is taken over (the holder died). Longer than any request
     # runs: the Lambda timeout (25 s), gunicorn's (28 s) and the gateway's (29 s).
     LEASE: int = 60
-    # A Redis URL: records live in Redis instead of the database (env REDIS_URL, the same
-    # variable that moves the usage counters' buckets there).
+    # Where records live (env IDEMPOTENCY_STORE): "auto" puts them in Redis when REDIS_URL is
+    # set, beside the usage counters, else in the database; "database" keeps them in the
+    # database always (its records commit with the request's write; Redis's cannot).
+    STORE: str = "auto"
+    # A Redis URL (env REDIS_URL, the same variable that moves the counters' buckets there).
     REDIS_URL: str = ""
+    # AUTH password of the URL's user (env REDIS_PASSWORD; in production also
+    # REDIS_PASSWORD_SECRET_ARN), as for the counters. Empty: the URL's own, if any.
+    REDIS_PASSWORD: str = ""
     # Prefix of every Redis key this app writes (env IDEMPOTENCY_REDIS_KEY_PREFIX).
     REDIS_KEY_PREFIX: str = "idempotency"
 

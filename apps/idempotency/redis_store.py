@@ -73,9 +73,14 @@ def _ms(moment: datetime.datetime) -> int:
 class RedisStore:
     joins_transaction = False
 
-    def __init__(self, *, url: str, prefix: str, timeout: float = 0.5) -> None:
+    def __init__(
+        self, *, url: str, prefix: str, timeout: float = 0.5, password: str | None = None
+    ) -> None:
+        # As for the counters: a password given apart from the URL (ElastiCache's app user,
+        # from Secrets Manager) wins over one in the URL; rediss:// turns TLS on.
+        extra = {"password": password} if password else {}
         self.client = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, **extra
         )
         self.prefix = prefix
         self._begin = self.client.register_script(BEGIN_LUA)

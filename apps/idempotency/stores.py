@@ -194,16 +194,23 @@ class DatabaseStore:
         return deleted
 
 
+DATABASE = "database"
+AUTO = "auto"
+STORES = (AUTO, DATABASE)
+
+
 @lru_cache(maxsize=4)
-def _store_for(redis_url: str, prefix: str) -> IdempotencyStore:
+def _store_for(redis_url: str, prefix: str, password: str) -> IdempotencyStore:
     if not redis_url:
         return DatabaseStore()
     from apps.idempotency.redis_store import RedisStore
 
-    return RedisStore(url=redis_url, prefix=prefix)
+    return RedisStore(url=redis_url, prefix=prefix, password=password or None)
 
 
 def get_store() -> IdempotencyStore:
-    """The configured store: the database, or Redis when IDEMPOTENCY["REDIS_URL"] is set."""
+    """The configured store: Redis when IDEMPOTENCY["REDIS_URL"] is set (and STORE is not
+    "database"), else the database."""
     config = idempotency_settings()
-    return _store_for(config.REDIS_URL, config.REDIS_KEY_PREFIX)
+    url = "" if config.STORE == DATABASE else config.REDIS_URL
+    return _store_for(url, config.REDIS_KEY_PREFIX, config.REDIS_PASSWORD)

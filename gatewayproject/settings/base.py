@@ -417,8 +417,10 @@ IDEMPOTENCY = from_environment(
     {
         "TTL": ("IDEMPOTENCY_TTL", int),
         "LEASE": ("IDEMPOTENCY_LEASE", int),
+        "STORE": ("IDEMPOTENCY_STORE", str),
         "REDIS_URL": ("REDIS_URL", str),
         "REDIS_KEY_PREFIX": ("IDEMPOTENCY_REDIS_KEY_PREFIX", str),
+        "REDIS_PASSWORD": ("REDIS_PASSWORD", str),
     }
 )
 

@@ -32,8 +32,10 @@ else:
     DATABASES["default"].update(database_credentials(env))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # The counter cache's password by reference (Lambda); ECS injects REDIS_PASSWORD itself.
+# Idempotency-Key records use the same cache and user.
 if env.str("REDIS_PASSWORD_SECRET_ARN", default=""):
     API_KEYS["REDIS_PASSWORD"] = secret_from_env(env, "REDIS_PASSWORD")  # noqa: F405
+    IDEMPOTENCY["REDIS_PASSWORD"] = API_KEYS["REDIS_PASSWORD"]  # noqa: F405
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # API Gateway terminates TLS and forwards the original scheme in X-Forwarded-Proto. Behind
