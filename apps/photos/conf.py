@@ -37,6 +37,17 @@ class PhotoSettings:
     # Lambda's longest timeout: a photo stuck in `processing` longer than this (seconds) was
     # abandoned (its worker died), whichever function (timeout) processed it.
     PROCESSING_TIMEOUT: int = 900
+    # The most memory (bytes) processing one image may take above the process's idle size;
+    # an image that would take more is refused before decoding (apps/photos/budget.py).
+    MEMORY_BUDGET: int = 128 * MIB
+    # Images processed at once per process; more wait up to DECODE_WAIT seconds, then 503.
+    # Two per gunicorn worker keeps two workers under the task's 1 GiB (docs/hardening.md).
+    MAX_CONCURRENT_DECODES: int = 2
+    DECODE_WAIT: int = 20
+    # Frames an animated PNG or WebP may have (only the first is used).
+    MAX_FRAMES: int = 100
+    # How many times its file size an image may expand to when decoded (beyond 16 MiB).
+    MAX_EXPANSION: int = 4096
 
     @property
     def processing_timeout(self) -> datetime.timedelta:

@@ -14,6 +14,7 @@ from typing import IO
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from apps.photos import budget
 from apps.photos.formats import CONTENT_TYPES, DRAFTABLE, OPEN_FORMATS, ImageRejectedError
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,18 @@ def fit(size: tuple[int, int], limit: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def open_image(fp: IO[bytes], *, max_pixels: int) -> Image.Image:
-    """Open and check the header only: format, integrity, and pixel count before decoding."""
+@dataclass(frozen=True)
+class Limits:
+    """What an image may be: pixels, the memory processing it takes, frames, expansion."""
+
+    max_pixels: int
+    memory_budget: int = 128 * budget.MIB
+    max_frames: int = 100
+    max_expansion: int = 4096
+
+
+def open_image(fp: IO[bytes], *, max_pixels: int, max_frames: int = 100) -> Image.Image:
+    """Open and check the header only: format, integrity, pixel count and frames."""
     try:
         with warnings.catch_warnings():
             # Pillow warns (and past twice its limit raises) about bombs; both mean "refuse".
@@ -64,6 +75,7 @@ def open_image(fp: IO[bytes], *, max_pixels: int) -> Image.Image:
         raise ImageRejectedError("The image has no pixels.")
     if width * height > max_pixels:
         raise ImageRejectedError(too_many_pixels(max_pixels))
+    budget.check_frames(image, max_frames)
     return image
 
 
@@ -71,9 +83,11 @@ def too_many_pixels(max_pixels: int) -> str:
     return f"The image has more than {max_pixels} pixels."
 
 
-def inspect(fp: IO[bytes], *, max_pixels: int) -> tuple[str, tuple[int, int]]:
+def inspect(
+    fp: IO[bytes], *, max_pixels: int, max_frames: int = 100
+) -> tuple[str, tuple[int, int]]:
     """The sniffed content type and stored size, after Pillow's structural `verify()`."""
-    image = open_image(fp, max_pixels=max_pixels)
+    image = open_image(fp, max_pixels=max_pixels, max_frames=max_frames)
     content_type = CONTENT_TYPES[str(image.format)]
     try:
         image.verify()  # CRCs and chunk structure for PNG; a no-op for JPEG.
@@ -82,16 +96,43 @@ def inspect(fp: IO[bytes], *, max_pixels: int) -> tuple[str, tuple[int, int]]:
     return content_type, image.size
 
 
-def render(fp: IO[bytes], *, sizes: tuple[int, ...], max_pixels: int) -> Rendition:
-    """Sniff, verify and decode once, then make one JPEG per long-side limit in `sizes`."""
-    content_type, stored_size = inspect(fp, max_pixels=max_pixels)
+def render(
+    fp: IO[bytes],
+    *,
+    sizes: tuple[int, ...],
+    max_pixels: int,
+    limits: Limits | None = None,
+) -> Rendition:
+    """Sniff, verify, check the cost and decode once, then make one JPEG per long-side
+    limit in `sizes`. Refuses (ImageRejectedError) what would take more than the memory
+    budget, before decoding a pixel."""
+    limits = limits or Limits(max_pixels=max_pixels)
+    content_type, stored_size = inspect(fp, max_pixels=max_pixels, max_frames=limits.max_frames)
+    file_size = fp.seek(0, io.SEEK_END)
     fp.seek(0)
-    image = open_image(fp, max_pixels=max_pixels)  # verify() leaves the image unusable.
+    # verify() leaves the image unusable: open it again.
+    image = open_image(fp, max_pixels=max_pixels, max_frames=limits.max_frames)
+
+    def check_cost() -> None:
+        budget.check(
+            image,
+            full_size=stored_size,
+            file_size=file_size,
+            budget=limits.memory_budget,
+            max_expansion=limits.max_expansion,
+        )
+
     try:
+        if image.format not in DRAFTABLE:
+            check_cost()  # Before getexif(), which decodes a whole PNG to find its EXIF.
         orientation = _orientation(image)
         swap = orientation in (5, 6, 7, 8)  # These orientations swap width and height.
         width, height = (stored_size[1], stored_size[0]) if swap else stored_size
-        current = _decode(image, fit((width, height), max(sizes)), orientation)
+        target = fit((width, height), max(sizes))
+        if image.format in DRAFTABLE:
+            _draft(image, target, orientation)
+            check_cost()  # At the scale draft() chose.
+        current = _decode(image, target, orientation)
     except _BOMB:
         raise ImageRejectedError(too_many_pixels(max_pixels)) from None
     except DECODE_ERRORS:
@@ -103,19 +144,34 @@ def render(fp: IO[bytes], *, sizes: tuple[int, ...], max_pixels: int) -> Renditi
     return Rendition(content_type, width, height, derived)
 
 
-def _decode(image: Image.Image, target: tuple[int, int], orientation: int) -> Image.Image:
-    """Decode only as many pixels as `target` needs, then orient it and convert it to sRGB.
+def _stored(target: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """`target` (display orientation) in the orientation the decoder works in."""
+    return (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
 
-    `target` is in display orientation; the decoder works in stored orientation.
-    """
-    stored_target = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
+
+def _draft(image: Image.Image, target: tuple[int, int], orientation: int) -> None:
     if image.format in DRAFTABLE:
         # JPEG can be decoded at 1/2, 1/4 or 1/8 scale (DCT scaling): draft() picks the
         # smallest scale that still covers the target, so a 12 MP photo never exists in full.
-        image.draft(None, stored_target)
+        image.draft(None, _stored(target, orientation))
+
+
+def _decode(image: Image.Image, target: tuple[int, int], orientation: int) -> Image.Image:
+    """Decode (draft() applied), shrink to `target`, then orient and convert to sRGB.
+
+    `target` is in display orientation; the decoder works in stored orientation.
+    """
+    stored_target = _stored(target, orientation)
     image.seek(0)  # Only the first frame of an animated PNG or WebP, or of an MPO, is used.
     image.load()
-    frame = _resize(_to_srgb(_flatten(image), image.info.get("icc_profile")), stored_target)
+    icc = image.info.get("icc_profile")
+    if image.mode in ("RGBA", "LA"):
+        # Shrink first, then composite on white: flattening first would take two more
+        # full-size copies (the image and its background); the resize premultiplies alpha,
+        # so the result is the same.
+        frame = _to_srgb(_flatten(_resize(image, stored_target)), icc)
+    else:
+        frame = _resize(_to_srgb(_flatten(image), icc), stored_target)
     if orientation != 1:
         # exif_transpose reads the tag from the image it is given; the frame is a new image.
         frame.info["exif"] = image.getexif().tobytes()
@@ -181,6 +237,11 @@ def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     width, height = size
     if width * height <= BAND_THRESHOLD_PIXELS:
         return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if image.mode in _PREMULTIPLIED:
+        # Pillow premultiplies an RGBA image for every resize() call, the whole image each
+        # time: once per band, twenty full-size copies. Premultiply once instead.
+        mode = image.mode
+        return _resize(image.convert(_PREMULTIPLIED[mode]), size).convert(mode)
     out = Image.new(image.mode, size)
     scale = image.height / height
     for top in range(0, height, BAND_ROWS):
@@ -189,6 +250,9 @@ def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
         band = image.resize((width, bottom - top), Image.Resampling.LANCZOS, box=box)
         out.paste(band, (0, top))
     return out
+
+
+_PREMULTIPLIED = {"RGBA": "RGBa", "LA": "La"}
 
 
 def _encode(image: Image.Image) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import enum
 import logging
+import threading
 import uuid
 from collections.abc import Iterable
 from functools import partial
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from apps.common.events import publish
+from apps.common.exceptions import BackendUnavailableError
 from apps.photos import events, storage
 from apps.photos.conf import DISPLAY_SIZE, THUMBNAIL_SIZE, photo_settings
 from apps.photos.formats import EXTENSIONS, ImageRejectedError
@@ -101,12 +103,46 @@ def too_large(max_bytes: int) -> str:
     return f"The file is larger than {max_bytes} bytes."
 
 
+class ProcessingBusyError(BackendUnavailableError):
+    """Every decode slot of this process stayed taken for PHOTOS["DECODE_WAIT"] seconds."""
+
+
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+_slots_lock = threading.Lock()
+
+
+def _decode_slots(size: int) -> threading.BoundedSemaphore:
+    """The process's PHOTOS["MAX_CONCURRENT_DECODES"] slots (made anew if the setting changed)."""
+    global _slots
+    with _slots_lock:
+        if _slots is None or _slots[0] != size:
+            _slots = (size, threading.BoundedSemaphore(size))
+        return _slots[1]
+
+
 def render(original: Original) -> Rendition:
+    """The derived images, made in one of the process's decode slots: each image may take up
+    to PHOTOS["MEMORY_BUDGET"], so the slots bound what a process takes for images."""
     # Pillow is imported here, by the first photo processed, not when the app loads.
     from apps.photos import imaging
 
-    original.file.seek(0)
-    return imaging.render(original.file, sizes=SIZES, max_pixels=photo_settings().MAX_PIXELS)
+    config = photo_settings()
+    limits = imaging.Limits(
+        max_pixels=config.MAX_PIXELS,
+        memory_budget=config.MEMORY_BUDGET,
+        max_frames=config.MAX_FRAMES,
+        max_expansion=config.MAX_EXPANSION,
+    )
+    slots = _decode_slots(config.MAX_CONCURRENT_DECODES)
+    if not slots.acquire(timeout=config.DECODE_WAIT):
+        raise ProcessingBusyError("Every photo decode slot is busy.")
+    try:
+        original.file.seek(0)
+        return imaging.render(
+            original.file, sizes=SIZES, max_pixels=config.MAX_PIXELS, limits=limits
+        )
+    finally:
+        slots.release()
 
 
 def store_files(
