@@ -18,7 +18,9 @@ direct ones; the two pooled runs are the A/A control):
    16 processes: one hot key and a key per process, with the database store and with the
    Redis store, in two mirrored rounds; then one key flooded far beyond its plan's rate,
    where the Redis store refuses without writing to the database.
-3. Quota exactness: 64 processes through the pooler against one key with a quota; exactly
+3. The container variant: 2 gunicorn-like workers x 4 threads with Django's psycopg pool,
+   with persistent per-thread connections, and through PgBouncer (pool phase twice, A/A).
+4. Quota exactness: 64 processes through the pooler against one key with a quota; exactly
    the quota must be admitted (the exit status says PASS or FAIL).
 
 Run: ``make bench-scale`` (or ``.venv/bin/python benchmarks/bench_scale.py --seconds 5``).
@@ -71,6 +73,7 @@ class Phase:
     store: str = "db"  # "db" or "redis"
     conn_max_age: int = 60
     requests_each: int | None = None  # a fixed count instead of the time limit
+    threads: int = 1  # > 1: a threaded worker (the container's gunicorn gthread)
 
 
 @dataclass
@@ -81,6 +84,7 @@ class Result:
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     server_connections: int = 0
+    sessions_opened: int = 0
     machine_busy: float = 0.0
 
     @property
@@ -230,6 +234,10 @@ def _connect_as(phase: Phase, bouncer_port: int, args: argparse.Namespace) -> No
     if phase.via == "pooler":
         settings.update(HOST="127.0.0.1", PORT=bouncer_port)
         configure_pooling(settings, "proxy")
+    elif phase.via == "psycopg":
+        settings.update(HOST=args.pg_host, PORT=args.pg_port)
+        settings["OPTIONS"]["application_name"] = DIRECT_APPLICATION
+        configure_pooling(settings, "psycopg", pool={"min_size": 1, "max_size": 4, "timeout": 10})
     else:
         settings.update(HOST=args.pg_host, PORT=args.pg_port)
         settings["OPTIONS"]["application_name"] = DIRECT_APPLICATION
@@ -280,6 +288,8 @@ def worker(
 ) -> None:
     from django.db import connections
 
+    if phase.threads > 1:
+        return threaded_worker(phase, key, context, barrier, send)
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
     errors: list[str] = []
@@ -290,29 +300,103 @@ def worker(
         if phase.keys != "quota":
             operation()  # a warm environment: connected, first request served
         barrier.wait(timeout=120)
-        deadline = time.perf_counter() + context["seconds"]
-        count = 0
-        while (
-            count < phase.requests_each
-            if phase.requests_each is not None
-            else time.perf_counter() < deadline
-        ):
-            started = time.perf_counter()
-            try:
-                outcomes[operation()] += 1
-            except Exception as exc:
-                errors.append(repr(exc)[:200])
-                connections.close_all()
-            latencies.append((time.perf_counter() - started) * 1000)
-            count += 1
+        _serve(phase, operation, context["seconds"], latencies, outcomes, errors)
     except BaseException as exc:
         errors.append(repr(exc)[:200])
     finally:
         connections.close_all()
         send.send({"latencies": latencies, "outcomes": dict(outcomes), "errors": errors[:5]})
+    return None
+
+
+def threaded_worker(
+    phase: Phase, key: tuple[int, str], context: dict[str, Any], barrier: Any, send: Any
+) -> None:
+    """One container worker: `phase.threads` threads serving requests at once, each with
+    Django's per-thread connection (persistent, or borrowed from the process's pool)."""
+    from django.db import connections
+
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    errors: list[str] = []
+    ready = threading.Barrier(phase.threads + 1)
+    merge = threading.Lock()
+
+    def serve() -> None:
+        mine: tuple[list[float], Counter[str], list[str]] = ([], Counter(), [])
+        try:
+            operation = _operation(phase, key, context["pet"])
+            operation()
+            ready.wait(timeout=120)
+            ready.wait(timeout=120)  # released with the other processes
+            _serve(phase, operation, context["seconds"], *mine)
+        except BaseException as exc:
+            mine[2].append(repr(exc)[:200])
+        finally:
+            connections.close_all()
+            with merge:
+                latencies.extend(mine[0])
+                outcomes.update(mine[1])
+                errors.extend(mine[2])
+
+    try:
+        _connect_as(phase, context["bouncer_port"], context["args"])
+        _use_store(phase, context["redis_url"])
+        threads = [threading.Thread(target=serve) for _ in range(phase.threads)]
+        for thread in threads:
+            thread.start()
+        ready.wait(timeout=120)
+        barrier.wait(timeout=120)
+        ready.wait(timeout=120)
+        for thread in threads:
+            thread.join()
+    except BaseException as exc:
+        errors.append(repr(exc)[:200])
+    finally:
+        send.send({"latencies": latencies, "outcomes": dict(outcomes), "errors": errors[:5]})
+
+
+def _serve(
+    phase: Phase,
+    operation: Callable[[], str],
+    seconds: float,
+    latencies: list[float],
+    outcomes: Counter[str],
+    errors: list[str],
+) -> None:
+    """Requests one at a time until the deadline (or the phase's count)."""
+    from django.db import connections
+
+    deadline = time.perf_counter() + seconds
+    count = 0
+    while (
+        count < phase.requests_each
+        if phase.requests_each is not None
+        else time.perf_counter() < deadline
+    ):
+        started = time.perf_counter()
+        try:
+            outcomes[operation()] += 1
+        except Exception as exc:
+            errors.append(repr(exc)[:200])
+            connections.close_all()
+        latencies.append((time.perf_counter() - started) * 1000)
+        count += 1
 
 
 # --- Phases --------------------------------------------------------------------------------
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    """Server sessions ever opened on the scratch database (pg_stat_database, PostgreSQL 14+)."""
+    import psycopg
+
+    with psycopg.connect(**psql_dsn(args, args.maintenance_db), autocommit=True) as admin:
+        admin.execute("SELECT pg_stat_force_next_flush()")
+        row = admin.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = %s", [DATABASE]
+        ).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _cpu_times() -> tuple[int, int]:
@@ -344,7 +428,7 @@ def run_phase(phase: Phase, context: dict[str, Any], seeded: dict[str, Any]) -> 
     from django.db import connections
 
     args = context["args"]
-    if phase.via == "direct":
+    if phase.via in ("direct", "psycopg"):
         used, limit = connections_in_use(args)
         if used + phase.processes + HEADROOM > limit:
             return Result(
@@ -371,10 +455,11 @@ def run_phase(phase: Phase, context: dict[str, Any], seeded: dict[str, Any]) -> 
         children.append(child)
     stop, seen = threading.Event(), [0]
     sampler = threading.Thread(
-        target=_sample_connections, args=(args, phase.via == "direct", stop, seen)
+        target=_sample_connections, args=(args, phase.via != "pooler", stop, seen)
     )
     sampler.start()
     barrier.wait(timeout=300)
+    sessions0 = _sessions(args)
     busy0, total0 = _cpu_times()
     started = time.perf_counter()
     answers = [pipe.recv() if pipe.poll(600) else None for pipe in pipes]
@@ -384,7 +469,9 @@ def run_phase(phase: Phase, context: dict[str, Any], seeded: dict[str, Any]) -> 
     sampler.join()
     for child in children:
         child.join(timeout=30)
+    time.sleep(1.0)  # backends report their stats when idle (PGSTAT_MIN_INTERVAL)
     result = Result(phase, elapsed, server_connections=max(seen))
+    result.sessions_opened = _sessions(args) - sessions0
     result.machine_busy = (busy1 - busy0) / max(1, total1 - total0)
     for answer in answers:
         if answer is None:
@@ -416,6 +503,15 @@ def phases(args: argparse.Namespace) -> list[Phase]:
         Phase("meter db, one key flooded", "meter", "pooler", m, "flood"),
         Phase("meter redis, one key flooded", "meter", "pooler", m, "flood", "redis"),
     ]
+    # The container as the template runs it: 2 gunicorn gthread workers x 4 threads; Django's
+    # psycopg pool (4 a worker), persistent connections per thread, or PgBouncer.
+    workers, threads = 2, 4
+    plan += [
+        Phase("container psycopg pool", "http", "psycopg", workers, "many", threads=threads),
+        Phase("container per-thread conns", "http", "direct", workers, "many", threads=threads),
+        Phase("container pooled (PgBouncer)", "http", "pooler", workers, "many", threads=threads),
+        Phase("container psycopg pool (2)", "http", "psycopg", workers, "many", threads=threads),
+    ]
     each = math.ceil(3 * args.quota / n)
     plan += [Phase("quota exactness", "http", "pooler", n, "quota", requests_each=each)]
     return plan
@@ -432,20 +528,25 @@ def report(results: list[Result], args: argparse.Namespace, load: dict[str, Any]
     before, after = ({"1/5/15 min": [round(x, 1) for x in load[k]]} for k in ("before", "after"))
     print(f"load average before {before}, after {after}")
     print(f"PgBouncer {load['pgbouncer']} pool_size={args.pool_size}, {args.seconds}s per phase\n")
-    header = f"{'phase':34} {'procs':>5} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
+    header = f"{'phase':34} {'procs':>5} {'conns':>5} {'new':>5} {'req/s':>8} {'p50 ms':>7}"
+    header += f" {'p99 ms':>7}"
     header += f" {'busy':>5} errors  outcomes"
     print(header)
     print("-" * len(header))
     for r in results:
         outcome = ", ".join(f"{k}: {v}" for k, v in sorted(r.outcomes.items()))
         print(
-            f"{r.phase.name:34} {r.phase.processes:5d} {r.server_connections:5d} {r.rate:8.0f} "
+            f"{r.phase.name:34} {r.phase.processes * r.phase.threads:5d} "
+            f"{r.server_connections:5d} {r.sessions_opened:5d} {r.rate:8.0f} "
             f"{r.percentile(0.5):7.2f} {r.percentile(0.99):7.2f} {r.machine_busy:5.0%} "
             f"{len(r.errors):6d}  {outcome}"
         )
         for error in r.errors[:2]:
             print(f"{'':36}! {error}")
-    quota = next(r for r in results if r.phase.keys == "quota")
+    quota = next((r for r in results if r.phase.keys == "quota"), None)
+    if quota is None:
+        print("\nQuota exactness: not run (--only)")
+        return True
     admitted = quota.outcomes.get("200", 0)
     exact = (
         admitted == args.quota
@@ -463,7 +564,7 @@ def report(results: list[Result], args: argparse.Namespace, load: dict[str, Any]
 
 def ratio(results: list[Result], top: str, bottom: str) -> float:
     rates = {r.phase.name: r.rate for r in results}
-    return rates[top] / rates[bottom] if rates.get(bottom) else math.nan
+    return rates.get(top, math.nan) / rates[bottom] if rates.get(bottom) else math.nan
 
 
 def main() -> int:
@@ -478,6 +579,9 @@ def main() -> int:
     parser.add_argument("--pg-user", default="postgres")
     parser.add_argument("--maintenance-db", default="postgres")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--only", action="append", help="run only the phases whose name starts with this"
+    )
     args = parser.parse_args()
     if pgbouncer.binary() is None:
         print("pgbouncer is not installed (Debian: apt-get install pgbouncer)", file=sys.stderr)
@@ -509,6 +613,8 @@ def main() -> int:
                 }
                 results = []
                 for phase in phases(args):
+                    if args.only and not phase.name.startswith(tuple(args.only)):
+                        continue
                     print(f"  {phase.name} ...", file=sys.stderr, flush=True)
                     results.append(run_phase(phase, context, seeded))
     finally:
@@ -532,6 +638,7 @@ def main() -> int:
                         "phase": r.phase.name,
                         "processes": r.phase.processes,
                         "server_connections": r.server_connections,
+                        "sessions_opened": r.sessions_opened,
                         "requests_per_second": round(r.rate, 1),
                         "p50_ms": round(r.percentile(0.5), 3),
                         "p99_ms": round(r.percentile(0.99), 3),

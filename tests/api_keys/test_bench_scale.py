@@ -34,10 +34,22 @@ def test_pooled_and_direct_phases_bracket_each_other_with_an_a_a_control(
     bench: ModuleType,
 ) -> None:
     plan = bench.phases(arguments())
-    http = [(p.via, p.conn_max_age) for p in plan if p.target == "http" and p.keys == "many"]
+    lambdas = [p for p in plan if p.target == "http" and p.threads == 1]
+    http = [(p.via, p.conn_max_age) for p in lambdas if p.keys == "many"]
 
     assert http == [("pooler", 60), ("direct", 60), ("direct", 60), ("pooler", 60), ("pooler", 0)]
-    assert {p.processes for p in plan if p.target == "http"} == {64}
+    assert {p.processes for p in lambdas} == {64}
+
+
+def test_the_container_shapes_run_threaded_workers_bracketed_by_the_pool(
+    bench: ModuleType,
+) -> None:
+    container = [
+        (p.via, p.processes, p.threads) for p in bench.phases(arguments()) if p.threads > 1
+    ]
+
+    assert [via for via, _, _ in container] == ["psycopg", "direct", "pooler", "psycopg"]
+    assert {(processes, threads) for _, processes, threads in container} == {(2, 4)}
 
 
 def test_the_counter_stores_run_in_mirrored_rounds(bench: ModuleType) -> None:
