@@ -24,7 +24,7 @@ ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys bench-conditional package test-package bench-lambda bench-photos bench-gateway bench-scale infra-venvs infra-check
+	bench-api-keys bench-conditional package test-package bench-lambda bench-photos load-photos bench-gateway bench-scale infra-venvs infra-check
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -127,8 +127,11 @@ bench-scale: install  ## 64 Lambda-style processes on PostgreSQL via PgBouncer a
 		{ echo "bench-scale needs PgBouncer: apt-get install pgbouncer"; exit 2; }
 	$(BIN)/python benchmarks/bench_scale.py --pg-host $(PG_HOST) --pg-port $(PG_PORT)
 
-bench-photos: install  ## Photo benchmark: draft() thumbnails vs Pillow, peak memory (not in test)
+bench-photos: install  ## Photo benchmark: per format, time and peak memory vs Pillow's thumbnail() (not in test)
 	$(BIN)/python benchmarks/bench_photos.py
+
+load-photos: install  ## Load test: 16 concurrent flood-PNG uploads to gunicorn on PostgreSQL (PG_URL; not in test)
+	PG_URL="$(PG_URL)" $(BIN)/python benchmarks/load_photos.py
 
 clean:  ## Remove .venv, caches and the local database
 	rm -rf $(VENV) $(BENCH_VENV) $(CHECKOV_VENV) $(ZAPPA_VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build

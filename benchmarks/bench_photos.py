@@ -158,7 +158,12 @@ def process_without_draft(path: Path) -> None:
 
 
 def child_peak(method: str, path: Path) -> dict[str, float]:
-    work = {"ours": process_full, "full": process_without_draft}[method]
+    work = {
+        "ours": process_full,
+        "full": process_without_draft,
+        "case-ours": case_ours,
+        "case-thumbnail": case_thumbnail,
+    }[method]
     warm = Path(tempfile.mkdtemp()) / "warm.jpg"
     Image.new("RGB", (64, 48)).save(warm, "JPEG")
     work(warm)  # Imports and first-use allocations happen before the measurement.
@@ -242,6 +247,80 @@ def report_peak(path: Path) -> None:
         )
 
 
+# --- Per format: ours against Pillow's thumbnail(), time and peak memory ------------------
+
+BUDGET_MIB = 128  # PHOTOS["MEMORY_BUDGET"]'s default
+MAX_FRAMES = 100  # PHOTOS["MAX_FRAMES"]'s default
+
+
+def case_ours(path: Path) -> str:
+    """Production processing (display and thumbnail) with the default limits; a refusal
+    (over the memory budget) is an outcome, not an error."""
+    from apps.photos.formats import ImageRejectedError
+
+    try:
+        ours_both(path)
+    except ImageRejectedError:
+        return "refused"
+    return "ready"
+
+
+def case_thumbnail(path: Path) -> str:
+    """The same two JPEGs the plain Pillow way: thumbnail() to 1280, then to 256."""
+    with Image.open(path) as image:
+        image.thumbnail((DISPLAY[0], DISPLAY[0]))
+        _jpeg(image.convert("RGB"))
+        image.thumbnail((THUMB, THUMB))
+        _jpeg(image.convert("RGB"))
+    return "ready"
+
+
+def make_cases(directory: Path) -> dict[str, Path]:
+    """The issue's formats: a 12 MP photo, the 6300x6300 flood PNG (39.7 MP, about 150 KB),
+    the largest RGBA flood the budget accepts, and an animated WebP at the frame limit."""
+    cases = {"JPEG 12 MP": directory / "photo-12mp.jpg"}
+    make_photo(cases["JPEG 12 MP"])
+    for label, side in (("PNG flood 6300x6300 RGBA", 6300), ("PNG flood 3500x3500 RGBA", 3500)):
+        cases[label] = directory / f"flood-{side}.png"
+        Image.new("RGBA", (side, side), (200, 30, 30, 255)).save(cases[label])
+    frames = [
+        Image.effect_noise((1000, 1000), 40 + n % 20).convert("RGB") for n in range(MAX_FRAMES)
+    ]
+    cases[f"WebP animated, {MAX_FRAMES} frames 1000x1000"] = directory / "animated.webp"
+    frames[0].save(directory / "animated.webp", save_all=True, append_images=frames[1:], quality=50)
+    return cases
+
+
+def report_cases(directory: Path, rounds: int) -> None:
+    cases = make_cases(directory)
+    methods = {"ours": case_ours, "thumbnail": case_thumbnail}
+    print(
+        f"\nper format, ours vs Pillow's thumbnail() (display 1280 + thumbnail 256), median of "
+        f"{rounds} interleaved rounds; peak = RSS growth in a fresh process; budget "
+        f"{BUDGET_MIB} MiB"
+    )
+    print(
+        f"  {'case':<36} {'ours':>9} {'thumb()':>9} {'speed':>6} "
+        f"{'ours peak':>10} {'thumb() peak':>12}  outcome, budget"
+    )
+    for label, path in cases.items():
+        times: dict[str, list[float]] = {name: [] for name in methods}
+        outcome = case_ours(path)
+        case_thumbnail(path)  # warm-up
+        for _ in range(rounds):
+            for name, method in methods.items():
+                started = time.perf_counter()
+                method(path)
+                times[name].append(time.perf_counter() - started)
+        ours, thumb = (statistics.median(times[name]) for name in methods)
+        peaks = {name: peak(f"case-{name}", path)["rss_peak_mib"] for name in methods}
+        verdict = "within" if peaks["ours"] <= BUDGET_MIB else "OVER"
+        print(
+            f"  {label:<36} {ours * 1000:7.0f} ms {thumb * 1000:6.0f} ms {thumb / ours:5.1f}x "
+            f"{peaks['ours']:7.1f} MiB {peaks['thumbnail']:9.1f} MiB  {outcome}, {verdict}"
+        )
+
+
 def report(directory: Path, rounds: int) -> None:
     print(f"machine: {machine()}")
     typical, smooth = directory / "photo-12mp.jpg", directory / "smooth-12mp.jpg"
@@ -250,6 +329,7 @@ def report(directory: Path, rounds: int) -> None:
     report_times("typical photo", typical, rounds)
     report_times("smooth photo", smooth, rounds)
     report_peak(typical)
+    report_cases(directory, max(3, rounds // 2))
 
 
 def main() -> None:
@@ -258,6 +338,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gatewayproject.settings.test")
         print(json.dumps(child_peak(args.child[0], Path(args.child[1]))))
         return
     with tempfile.TemporaryDirectory() as tmp:

@@ -43,7 +43,7 @@ class PhotoSettings:
     # Images processed at once per process; more wait up to DECODE_WAIT seconds, then 503.
     # Two per gunicorn worker keeps two workers under the task's 1 GiB (docs/hardening.md).
     MAX_CONCURRENT_DECODES: int = 2
-    DECODE_WAIT: int = 20
+    DECODE_WAIT: int = 10
     # Frames an animated PNG or WebP may have (only the first is used).
     MAX_FRAMES: int = 100
     # How many times its file size an image may expand to when decoded (beyond 16 MiB).
