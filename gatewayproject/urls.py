@@ -17,6 +17,7 @@ v1_patterns: list[URLPattern | URLResolver] = [
     path("", include("apps.pets.urls")),
     path("", include("apps.api_keys.urls")),
     path("", include("apps.photos.urls")),
+    path("", include("apps.realtime.urls")),
     re_path(r"^openapi\.json/?$", SpectacularJSONAPIView.as_view(), name="openapi"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
 ]

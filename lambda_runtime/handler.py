@@ -1,11 +1,13 @@
 """AWS Lambda entry points: `handler` (HTTP), `manage` (direct invoke), `process_photos` (S3),
-`authorize_api_key` (the API's optional Lambda authorizer).
+`authorize_api_key` (the API's optional Lambda authorizer), `websocket` (the WebSocket API).
 
 Configure the HTTP function's handler as `lambda_runtime.handler.handler`, a
-second function, with no HTTP trigger, as `lambda_runtime.handler.manage`, and the
+second function, with no HTTP trigger, as `lambda_runtime.handler.manage`, the
 photo-processing function (S3 `ObjectCreated` on the upload prefix, and a schedule) as
-`lambda_runtime.handler.process_photos`, and the optional key authorizer (REQUEST type,
-payload 2.0, simple responses) as `lambda_runtime.handler.authorize_api_key`. The
+`lambda_runtime.handler.process_photos`, the optional key authorizer (REQUEST type,
+payload 2.0, simple responses) as `lambda_runtime.handler.authorize_api_key`, and the
+WebSocket API's function (its routes, handed-off fan-outs and a schedule) as
+`lambda_runtime.handler.websocket`. The
 module body is Lambda's init phase, once per container (captured in the snapshot with
 SnapStart): settings, `django.setup()`, the middleware chain and the URLconf.
 """
@@ -69,3 +71,12 @@ def authorize_api_key(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from lambda_runtime.authorizer import authorize
 
     return authorize(event, context)
+
+
+def websocket(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """WebSocket API routes ($connect, $default and the custom routes, $disconnect);
+    asynchronous fan-outs handed off by other functions; the EventBridge schedule: sweep
+    connections; anything else is logged and ignored. See apps.realtime.invocations."""
+    from apps.realtime.invocations import dispatch
+
+    return dispatch(event, context)

@@ -8,9 +8,11 @@ import logging
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
+from apps.api_keys import events
 from apps.api_keys.counters import Metered
 from apps.api_keys.models import APIKey, UsagePlan
 from apps.api_keys.periods import period_start
+from apps.common.events import publish
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +58,13 @@ def _prefix_taken(prefix: str) -> bool:
 
 @transaction.atomic
 def api_key_revoke(*, key: APIKey) -> bool:
-    """Revoke for good; False when it already was. Requests with it are then a 403."""
+    """Revoke for good; False when it already was. Requests with it are then a 403, and
+    once committed `api_key.revoked` is published (live connections close on it)."""
     updated = APIKey.objects.filter(pk=key.pk, revoked=False).update(revoked=True)
     key.revoked = True
     if updated:
         logger.info("API key revoked", extra={"keyPrefix": key.prefix})
+        publish(events.api_key_event(events.REVOKED, key))
     return bool(updated)
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.photos",
     "apps.identity",
     "apps.idempotency",
+    "apps.realtime",
 ]
 
 MIDDLEWARE = [
@@ -426,6 +427,22 @@ IDEMPOTENCY = from_environment(
         "REDIS_URL": ("REDIS_URL", str),
         "REDIS_KEY_PREFIX": ("IDEMPOTENCY_REDIS_KEY_PREFIX", str),
         "REDIS_PASSWORD": ("REDIS_PASSWORD", str),
+    }
+)
+
+# --- Live updates (apps.realtime) -----------------------------------------------------
+
+# Defaults and reasons in apps/realtime/conf.py; checked at start-up by apps/realtime/checks.py.
+REALTIME = from_environment(
+    {
+        "MANAGEMENT_ENDPOINT": ("REALTIME_MANAGEMENT_ENDPOINT", str),
+        "WEBSOCKET_URL": ("REALTIME_WEBSOCKET_URL", str),
+        "TICKET_TTL": ("REALTIME_TICKET_TTL", int),
+        "MAX_CONNECTIONS_PER_KEY": ("REALTIME_MAX_CONNECTIONS_PER_KEY", int),
+        "INLINE_FANOUT_MAX": ("REALTIME_INLINE_FANOUT_MAX", int),
+        "SEND_CONCURRENCY": ("REALTIME_SEND_CONCURRENCY", int),
+        "FANOUT_FUNCTION": ("REALTIME_FANOUT_FUNCTION", str),
+        "SWEEP_IDLE": ("REALTIME_SWEEP_IDLE", int),
     }
 )
 
