@@ -43,10 +43,11 @@ install: $(STAMP)  ## Create .venv and install the app with its dev tools
 migrate: install  ## Apply database migrations (SQLite file db.sqlite3 by default)
 	$(BIN)/python manage.py migrate --noinput
 
-run: migrate  ## Serve the app through the local API Gateway on http://127.0.0.1:3000/prod
+run: migrate  ## Serve the app through the local API Gateway on http://127.0.0.1:3000/prod (and ws://)
 	$(BIN)/python manage.py rungateway $(HOST):$(PORT)
 
 runserver: migrate  ## Plain Django development server on http://127.0.0.1:8000 (auto-reload)
+	@echo "Note: runserver speaks HTTP only; live updates (WebSocket) need the local gateway: make run"
 	$(BIN)/python manage.py runserver $(HOST):8000
 
 lint: install  ## ruff format --check and ruff check

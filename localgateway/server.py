@@ -33,6 +33,7 @@ from localgateway.spec import (
 )
 from localgateway.throttle import TokenBucket
 from localgateway.upstream import HttpUpstream, UpstreamError
+from localgateway.websocket.server import WebSocketApi
 
 access_logger = logging.getLogger("localgateway.access")
 logger = logging.getLogger("localgateway")
@@ -68,6 +69,7 @@ class GatewayApp:
         upstream: HttpUpstream | None = None,
         timeout_override: float | None = None,
         storage: tuple[tuple[str, ...], Any] | None = None,
+        websocket: WebSocketApi | None = None,
     ) -> None:
         self.spec = spec
         self.invoker = invoker
@@ -78,12 +80,21 @@ class GatewayApp:
         # through API Gateway, so none of the gateway's limits apply to it.
         self.storage_paths: tuple[str, ...] = storage[0] if storage else ()
         self.storage_app: Any = storage[1] if storage else None
+        # The template's WebSocket API, on the same host and port: upgrade requests go to
+        # it, and so do HTTP requests for its @connections Management API.
+        self.websocket = websocket
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
+            return
+        if self.websocket is not None and self.websocket.is_management_path(scope["path"]):
+            await self.websocket.manage(scope, receive, send)
             return
         started = time.perf_counter()
         request = _request_from_scope(scope)
@@ -126,6 +137,22 @@ class GatewayApp:
         if self.spec.cors:
             cors.apply(self.spec.cors, headers, outcome.response)
         return outcome
+
+    async def _websocket(self, scope: Scope, receive: Any, send: Any) -> None:
+        if self.websocket is not None:
+            await self.websocket.serve(scope, receive, send)
+            return
+        # No WebSocket API in the template: the HTTP API answers the upgrade as a GET would.
+        if (await receive())["type"] == "websocket.connect":
+            response = gateway_error(404, "Not Found")
+            await send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": response.status,
+                    "headers": [(n.encode(), v.encode()) for n, v in response.headers],
+                }
+            )
+            await send({"type": "websocket.http.response.body", "body": response.body})
 
     def _stage_prefix(self) -> str:
         return "" if self.spec.stage == "$default" else f"/{self.spec.stage}"
@@ -252,7 +279,8 @@ class GatewayApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                for closer in (self.invoker, self.upstream):
+                websocket_invoker = self.websocket.invoker if self.websocket else None
+                for closer in (self.invoker, self.upstream, websocket_invoker):
                     if closer is not None:
                         await closer.aclose()
                 await send({"type": "lifespan.shutdown.complete"})

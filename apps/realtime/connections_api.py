@@ -7,14 +7,17 @@ locally). https://docs.aws.amazon.com/apigateway/latest/developerguide/apigatewa
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from apps.realtime.conf import realtime_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
 
+_EXECUTE_API = re.compile(r"[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?")
 # PostToConnection's Data is at most 128 KiB (the WebSocket API's message payload quota).
 MAX_DATA_BYTES = 128 * 1024
 
@@ -61,7 +64,20 @@ def _make(endpoint: str) -> ApiGatewayManagementApiClient:
         max_pool_connections=max(10, realtime_settings().SEND_CONCURRENCY),
     )
     session = boto3.session.Session()  # sessions are not thread-safe: one per client
-    return session.client("apigatewaymanagementapi", endpoint_url=endpoint, config=config)
+    return session.client(
+        "apigatewaymanagementapi",
+        endpoint_url=endpoint,
+        region_name=_region(endpoint, session.region_name),
+        config=config,
+    )
+
+
+def _region(endpoint: str, configured: str | None) -> str:
+    """The region to sign for: an execute-api host names it; anything else (a custom domain,
+    rungateway) uses the configured one, or us-east-1."""
+    host = urlsplit(endpoint).hostname or ""
+    found = _EXECUTE_API.fullmatch(host)
+    return found.group(1) if found else (configured or "us-east-1")
 
 
 def _raise_for(exc: Exception) -> None:

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "apps.common.middleware.HealthCheckMiddleware",
     # A database that goes silent fails the request (503) instead of holding its thread.
     "apps.common.middleware.DatabaseDeadlineMiddleware",
+    # A WebSocket handshake sent to runserver/gunicorn: a 400 naming the WebSocket API.
+    "apps.realtime.middleware.WebSocketUpgradeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -260,6 +260,68 @@ MUTANTS = [
         "        AWS_STORAGE_BUCKET_NAME: !Ref PhotosBucket",
         CFN_LINT_TRANSFORMED,
     ),
+    # The WebSocket API (docs/realtime.md).
+    Mutant(
+        "WebSocket routes chosen by a header",
+        "RouteSelectionExpression: $request.body.action",
+        "RouteSelectionExpression: $request.header.action",
+        RULES,
+        "websocket_api",
+    ),
+    Mutant(
+        "WebSocket deployment that may deploy before its routes",
+        "      - WebSocketSubscribeRoute\n      - WebSocketDefaultRouteResponse\n",
+        "      - WebSocketDefaultRouteResponse\n",
+        RULES,
+        "websocket_api",
+    ),
+    Mutant(
+        "a two-way route that answers nothing",
+        "      RouteId: !Ref WebSocketPingRoute\n",
+        "      RouteId: !Ref WebSocketDefaultRoute\n",
+        RULES,
+        "websocket_api",
+    ),
+    Mutant(
+        "WebSocket stage without throttling",
+        "      DeploymentId: !Ref WebSocketDeployment\n"
+        "      # Every message and connection attempt; the app meters each key's plan as well.\n"
+        "      DefaultRouteSettings:\n"
+        "        ThrottlingRateLimit: !Ref ThrottlingRateLimit\n"
+        "        ThrottlingBurstLimit: !Ref ThrottlingBurstLimit\n",
+        "      DeploymentId: !Ref WebSocketDeployment\n",
+        RULES,
+        "websocket_api",
+    ),
+    Mutant(
+        "realtime function invocable from any API",
+        "SourceArn: !Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+        "${WebSocketApi}/*",
+        "SourceArn: !Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/*",
+        RULES,
+        "websocket_api",
+    ),
+    Mutant(
+        "ManageConnections on every API",
+        "${AWS::AccountId}:${WebSocketApi}/${Stage}/POST/@connections/*",
+        "${AWS::AccountId}:*/*/POST/@connections/*",
+        RULES,
+        "manage_connections_scoped",
+    ),
+    Mutant(
+        "a function that never pushes may manage connections",
+        "        - PolicyName: manage\n          PolicyDocument:\n"
+        '            Version: "2012-10-17"\n            Statement:\n',
+        "        - PolicyName: manage\n          PolicyDocument:\n"
+        '            Version: "2012-10-17"\n            Statement:\n'
+        "              - Sid: Extra\n"
+        "                Effect: Allow\n"
+        "                Action: execute-api:ManageConnections\n"
+        "                Resource: !Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:"
+        "${AWS::AccountId}:${WebSocketApi}/${Stage}/POST/@connections/*\n",
+        RULES,
+        "manage_connections_scoped",
+    ),
     # Posture only checkov judges.
     Mutant("database not encrypted", "StorageEncrypted: true", "StorageEncrypted: false", CHECKOV),
 ]

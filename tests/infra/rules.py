@@ -33,7 +33,19 @@ HANDLERS = {
     "ApiFunction": "lambda_runtime.handler.handler",
     "ManageFunction": "lambda_runtime.handler.manage",
     "PhotoFunction": "lambda_runtime.handler.process_photos",
+    "RealtimeFunction": "lambda_runtime.handler.websocket",
 }
+# The WebSocket API's routes (docs/realtime.md); the two-way ones answer the client.
+WEBSOCKET_ROUTES = {"$connect", "$disconnect", "$default", "ping", "subscribe"}
+TWO_WAY_ROUTES = {"$default", "ping", "subscribe"}
+# Roles of what publishes domain events, or closes connections: only they may push.
+CONNECTION_MANAGERS = {"ApiFunctionRole", "PhotoFunctionRole", "RealtimeFunctionRole", "TaskRole"}
+# The @connections ARN format: api-id/stage/VERB/@connections/id, on this API's stage only.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html
+CONNECTIONS_ARN = re.compile(
+    r"arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
+    r"\$\{WebSocketApi\}/\$\{Stage\}/(POST|GET|DELETE)/@connections/\*"
+)
 UPLOAD_PREFIX = "uploads/"
 HTTP_API_TIMEOUT_SECONDS = (
     30  # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
@@ -130,12 +142,30 @@ def lambda_routes(template: Template) -> list[str]:
     return problems
 
 
+def _websocket_apis(template: Template) -> set[str]:
+    return {
+        name
+        for name, api in resources(template, "AWS::ApiGatewayV2::Api").items()
+        if properties(api).get("ProtocolType") == "WEBSOCKET"
+    }
+
+
+def _http_routes(template: Template) -> dict[str, dict[str, Any]]:
+    """ApiGatewayV2 routes of HTTP APIs (the WebSocket API's have rules of their own)."""
+    websocket = _websocket_apis(template)
+    return {
+        name: route
+        for name, route in resources(template, "AWS::ApiGatewayV2::Route").items()
+        if ref_name(properties(route).get("ApiId")) not in websocket
+    }
+
+
 def container_routes(template: Template) -> list[str]:
     """Container routes: valid keys, targets written `integrations/${Integration}`."""
     problems = []
     integrations = resources(template, "AWS::ApiGatewayV2::Integration")
     keys = set()
-    for name, route in resources(template, "AWS::ApiGatewayV2::Route").items():
+    for name, route in _http_routes(template).items():
         p = properties(route)
         key = p.get("RouteKey")
         keys.add(key)
@@ -186,7 +216,7 @@ def jwt_and_cors(template: Template) -> list[str]:
                 problems.append(f"{key}: does not require the JWT when JwtEnabled")
             if key not in JWT_ROUTE_KEYS and security is not None:
                 problems.append(f"{key}: a public route carries a security requirement")
-    for name, route in resources(template, "AWS::ApiGatewayV2::Route").items():
+    for name, route in _http_routes(template).items():
         p = properties(route)
         guarded = p.get("AuthorizationType") == {"Fn::If": ["ContainerJwt", "JWT", "NONE"]}
         if (p.get("RouteKey") in JWT_ROUTE_KEYS) != guarded:
@@ -197,7 +227,7 @@ def jwt_and_cors(template: Template) -> list[str]:
         body.get("x-amazon-apigateway-cors"), "HttpApi", "allowOrigins", default
     )
     for name, api in resources(template, "AWS::ApiGatewayV2::Api").items():
-        if "Body" not in properties(api):
+        if "Body" not in properties(api) and name not in _websocket_apis(template):
             config = properties(api).get("CorsConfiguration")
             problems += _cors_problems(config, name, "AllowOrigins", {"Ref": "CorsAllowedOrigins"})
     return problems
@@ -538,6 +568,110 @@ def rds_db_connect_scoped(template: Template) -> list[str]:
     return problems
 
 
+def _websocket_routes(template: Template, api: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Route key -> (logical id, properties) of the API's routes."""
+    return {
+        properties(route).get("RouteKey"): (name, properties(route))
+        for name, route in resources(template, "AWS::ApiGatewayV2::Route").items()
+        if ref_name(properties(route).get("ApiId")) == api
+    }
+
+
+def websocket_api(template: Template) -> list[str]:
+    """One WEBSOCKET API routing on $request.body.action: exactly WEBSOCKET_ROUTES, each a
+    Lambda proxy integration to RealtimeFunction, the two-way ones with a $default route
+    response; deployed after every route; a stage with throttling and access logs; the
+    function invocable by this API only."""
+    apis = sorted(_websocket_apis(template))
+    if len(apis) != 1:
+        return [f"expected one WEBSOCKET API, found {apis}"]
+    api = apis[0]
+    problems = []
+    selection = properties(template["Resources"][api]).get("RouteSelectionExpression")
+    if selection != "$request.body.action":
+        problems.append(
+            f"{api}: RouteSelectionExpression {selection!r} is not $request.body.action"
+        )
+    routes = _websocket_routes(template, api)
+    if set(routes) != WEBSOCKET_ROUTES:
+        problems.append(f"WebSocket routes {sorted(set(routes) ^ WEBSOCKET_ROUTES)} differ")
+    integrations = resources(template, "AWS::ApiGatewayV2::Integration")
+    answered = {
+        ref_name(properties(r).get("RouteId"))
+        for r in resources(template, "AWS::ApiGatewayV2::RouteResponse").values()
+        if properties(r).get("RouteResponseKey") == "$default"
+    }
+    for key, (name, route) in routes.items():
+        target = (_sub_text(route.get("Target")) or "").removeprefix("integrations/${")
+        integration = properties(integrations.get(target.removesuffix("}"), {}))
+        uri = _sub_text(integration.get("IntegrationUri")) or ""
+        if (
+            integration.get("IntegrationType") != "AWS_PROXY"
+            or "${RealtimeFunction.Arn}" not in uri
+        ):
+            problems.append(f"{key}: not a Lambda proxy integration to RealtimeFunction")
+        two_way = name in answered and route.get("RouteResponseSelectionExpression") == "$default"
+        if two_way != (key in TWO_WAY_ROUTES):
+            problems.append(f"{key}: {'answers' if two_way else 'does not answer'} the client")
+    route_names = {name for name, _ in routes.values()}
+    for name, deployment in resources(template, "AWS::ApiGatewayV2::Deployment").items():
+        if ref_name(properties(deployment).get("ApiId")) == api:
+            missing = route_names - set(_as_list(deployment.get("DependsOn") or []))
+            if missing:
+                problems.append(f"{name}: does not DependsOn {sorted(missing)}")
+    stages = [
+        properties(stage)
+        for stage in resources(template, "AWS::ApiGatewayV2::Stage").values()
+        if ref_name(properties(stage).get("ApiId")) == api
+    ]
+    for stage in stages or [{}]:
+        throttle = stage.get("DefaultRouteSettings") or {}
+        if not {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(throttle):
+            problems.append(f"{api}: the stage has no default throttling")
+        logs = stage.get("AccessLogSettings") or {}
+        if not logs.get("DestinationArn") or "$context.connectionId" not in str(logs.get("Format")):
+            problems.append(f"{api}: the stage has no access log with the connection id")
+    permissions = [
+        properties(permission)
+        for permission in resources(template, "AWS::Lambda::Permission").values()
+        if ref_name(properties(permission).get("FunctionName")) == "RealtimeFunction"
+        and properties(permission).get("Principal") == "apigateway.amazonaws.com"
+    ]
+    scoped = [p for p in permissions if f"${{{api}}}/" in (_sub_text(p.get("SourceArn")) or "")]
+    if not scoped or len(scoped) != len(permissions):
+        problems.append(
+            "RealtimeFunction: API Gateway may invoke it from another API than this one"
+        )
+    return problems
+
+
+def manage_connections_scoped(template: Template) -> list[str]:
+    """execute-api:ManageConnections, on this API's stage's @connections only, for the roles
+    that push or close connections only; each of them can at least push."""
+    problems = []
+    pushing = set()
+    for name, statement in _statements(template):
+        actions = [str(a) for a in _as_list(statement.get("Action"))]
+        granted = [a for a in actions if a.lower().startswith("execute-api:")]
+        if statement.get("Effect") != "Allow" or not granted:
+            continue
+        if granted != ["execute-api:ManageConnections"]:
+            problems.append(f"{name}/{statement.get('Sid')}: {granted} beyond ManageConnections")
+        if name not in CONNECTION_MANAGERS:
+            problems.append(f"{name}: manages connections although it never pushes")
+        for resource in _as_list(statement.get("Resource")):
+            text = _sub_text(resource) or str(resource)
+            found = CONNECTIONS_ARN.fullmatch(text)
+            if found is None:
+                problems.append(
+                    f"{name}/{statement.get('Sid')}: {text} is not this API's @connections"
+                )
+            elif found.group(1) == "POST":
+                pushing.add(name)
+    problems += [f"{name}: cannot push to connections" for name in CONNECTION_MANAGERS - pushing]
+    return problems
+
+
 RULES: dict[str, Rule] = {
     rule.__name__: rule
     for rule in (
@@ -558,6 +692,8 @@ RULES: dict[str, Rule] = {
         proxy_tls,
         cache_tls,
         rds_db_connect_scoped,
+        websocket_api,
+        manage_connections_scoped,
     )
 }
 

@@ -45,6 +45,7 @@ def test_each_function_reads_only_its_own_log_group(transformed: dict[str, Any])
         ("ApiFunctionRole", "ApiFunctionLogGroup"),
         ("ManageFunctionRole", "ManageFunctionLogGroup"),
         ("PhotoFunctionRole", "PhotoFunctionLogGroup"),
+        ("RealtimeFunctionRole", "RealtimeFunctionLogGroup"),
     ]:
         statements = [s for name, s in rules._statements(transformed) if name == role]
         logs = [s for s in statements if str(s["Action"]).startswith("['logs:")]

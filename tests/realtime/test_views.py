@@ -56,3 +56,15 @@ def test_a_staff_session_is_not_enough(anon_client: APIClient) -> None:
 
 def test_only_post(api: APIClient) -> None:
     assert api.get("/v1/realtime/tickets").status_code == 405
+
+
+def test_a_websocket_handshake_to_django_says_where_live_updates_are(
+    anon_client: APIClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = anon_client.get(
+        "/", HTTP_UPGRADE="websocket", HTTP_CONNECTION="Upgrade", HTTP_SEC_WEBSOCKET_VERSION="13"
+    )
+
+    assert response.status_code == 400
+    assert "make run" in response.json()["message"]
+    assert "WebSocket handshake refused" in caplog.text

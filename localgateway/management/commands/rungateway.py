@@ -1,8 +1,10 @@
-"""`manage.py rungateway [ADDR:PORT]`: serve the app through an emulated API Gateway HTTP API."""
+"""`manage.py rungateway [ADDR:PORT]`: serve the app through an emulated API Gateway HTTP API,
+and the template's WebSocket API (with its @connections Management API) on the same port."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
@@ -13,6 +15,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import get_script_prefix
 
 from localgateway.spec import ApiSpec, TemplateError, load_spec
+from localgateway.websocket.spec import (
+    IDLE_TIMEOUT_S,
+    MAX_DURATION_S,
+    WebSocketSpec,
+    load_websocket_spec,
+)
 
 DEFAULT_ADDR = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -88,14 +96,32 @@ class Command(BaseCommand):
             help="A path served straight by the app, outside the gateway, as object storage "
             "is reached (default: the local presigned-upload endpoint, S3's stand-in).",
         )
+        parser.add_argument(
+            "--ws-idle-timeout",
+            type=float,
+            default=IDLE_TIMEOUT_S,
+            metavar="SECONDS",
+            help="Close WebSocket connections idle this long (API Gateway: 600).",
+        )
+        parser.add_argument(
+            "--ws-max-duration",
+            type=float,
+            default=MAX_DURATION_S,
+            metavar="SECONDS",
+            help="Close WebSocket connections after this long (API Gateway: 7200).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn  # only the gateway needs it; keep it off other code paths
 
+        from localgateway.websocket.protocol import UVICORN_OPTIONS
+
         host, port = _addrport(options["addrport"])
+        _lambda_environment()
         spec = self._spec(options)
-        app = self._app(spec, options)
-        self._banner(spec, host, port, options)
+        websocket_spec = None if options["upstream"] else self._websocket_spec(options)
+        app = self._app(spec, options, websocket_spec)
+        self._banner(spec, host, port, options, websocket_spec)
         _configure_access_log()
         config = uvicorn.Config(
             app,
@@ -106,6 +132,7 @@ class Command(BaseCommand):
             log_level="warning",
             h11_max_incomplete_event_size=MAX_INCOMPLETE_EVENT,
             timeout_graceful_shutdown=5,
+            **UVICORN_OPTIONS,
         )
         uvicorn.Server(config).run()
 
@@ -130,10 +157,34 @@ class Command(BaseCommand):
             )
         return spec
 
-    def _app(self, spec: ApiSpec, options: dict[str, Any]) -> Any:
+    def _websocket_spec(self, options: dict[str, Any]) -> WebSocketSpec | None:
+        parameters = dict(_key_value(item) for item in options["parameter"])
+        try:
+            spec = load_websocket_spec(
+                Path(options["template"]), parameters=parameters, stage=options["stage"]
+            )
+        except TemplateError as exc:
+            raise CommandError(str(exc)) from exc
+        if spec is not None and len(spec.handlers) != 1:
+            raise CommandError(f"WebSocket routes use several handlers {sorted(spec.handlers)}")
+        return spec
+
+    def _invoker(self, handler: str, options: dict[str, Any]) -> Any:
         from localgateway.integrations import ProcessInvoker, ThreadInvoker
+
+        if options["isolate"]:
+            return ProcessInvoker(handler, options["isolate"])
+        try:
+            return ThreadInvoker(handler, options["concurrency"])
+        except ImportError as exc:
+            raise CommandError(f"cannot import the handler {handler}: {exc}") from exc
+
+    def _app(
+        self, spec: ApiSpec, options: dict[str, Any], websocket_spec: WebSocketSpec | None
+    ) -> Any:
         from localgateway.server import GatewayApp
         from localgateway.upstream import HttpUpstream
+        from localgateway.websocket.server import WebSocketApi
 
         if options["upstream"]:
             try:
@@ -147,23 +198,38 @@ class Command(BaseCommand):
             raise CommandError(
                 f"routes use several handlers {sorted(handlers)}; choose one with --handler"
             )
-        invoker: Any
-        if options["isolate"]:
-            invoker = ProcessInvoker(handler, options["isolate"])
-        else:
-            try:
-                invoker = ThreadInvoker(handler, options["concurrency"])
-            except ImportError as exc:
-                raise CommandError(f"cannot import the handler {handler}: {exc}") from exc
+        websocket = None
+        if websocket_spec is not None:
+            websocket = WebSocketApi(
+                websocket_spec,
+                self._invoker(next(iter(websocket_spec.handlers)), options),
+                idle_timeout=options["ws_idle_timeout"],
+                max_duration=options["ws_max_duration"],
+            )
         return GatewayApp(
             spec,
-            invoker=invoker,
+            invoker=self._invoker(handler, options),
             timeout_override=options["timeout"],
             storage=_storage(options["storage_path"]),
+            websocket=websocket,
         )
 
-    def _banner(self, spec: ApiSpec, host: str, port: int, options: dict[str, Any]) -> None:
+    def _banner(
+        self,
+        spec: ApiSpec,
+        host: str,
+        port: int,
+        options: dict[str, Any],
+        websocket_spec: WebSocketSpec | None,
+    ) -> None:
         base = f"http://{host}:{port}" + ("" if spec.stage == "$default" else f"/{spec.stage}")
+        live = ""
+        if websocket_spec is not None:
+            stage = websocket_spec.stage
+            live = (
+                f"  Live:   ws://{host}:{port}{'' if stage == '$default' else '/' + stage}"
+                " (x-api-key header, or ?ticket= from POST /v1/realtime/tickets)\n"
+            )
         mode = (
             f"proxying to {options['upstream']}"
             if options["upstream"]
@@ -179,6 +245,7 @@ class Command(BaseCommand):
             f"  Docs:   {base}/v1/docs\n"
             f"  Admin:  {base}/admin/\n"
             f"  Health: {base}/health\n"
+            f"{live}"
             "Get an API key and call the API (in another terminal):\n"
             "  KEY=$(.venv/bin/python manage.py create_api_key --user me --create-user)\n"
             f'  curl -H "x-api-key: $KEY" {base}/v1/pets\n'
@@ -220,6 +287,17 @@ def _key_value(item: str) -> tuple[str, str]:
     if not sep or not key:
         raise CommandError(f"--parameter needs KEY=VALUE, got {item!r}")
     return key, value
+
+
+def _lambda_environment() -> None:
+    """What Lambda's runtime gives every function: credentials. Dummy ones (nothing here
+    reaches AWS) when the machine has none configured, so the handler's boto3 client signs
+    its calls to the local @connections API as it signs them to the real one."""
+    configured = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE")
+    if any(name in os.environ for name in configured) or Path("~/.aws").expanduser().exists():
+        return
+    os.environ["AWS_ACCESS_KEY_ID"] = "local"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 (a placeholder, not a secret)
 
 
 def _configure_access_log() -> None:
