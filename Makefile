@@ -24,7 +24,7 @@ ZAPPA_REQUIREMENT := zappa==0.63.0
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys bench-conditional package test-package bench-lambda bench-photos load-photos bench-gateway bench-scale infra-venvs infra-check
+	bench-api-keys bench-conditional package test-package bench-lambda bench-photos load-photos bench-gateway bench-scale bench-realtime infra-venvs infra-check
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -127,6 +127,9 @@ bench-scale: install  ## 64 Lambda-style processes on PostgreSQL via PgBouncer a
 	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || \
 		{ echo "bench-scale needs PgBouncer: apt-get install pgbouncer"; exit 2; }
 	$(BIN)/python benchmarks/bench_scale.py --pg-host $(PG_HOST) --pg-port $(PG_PORT)
+
+bench-realtime: install  ## Fan-out of one event to 1, 100, 1,000 WebSocket clients via rungateway (not in make test)
+	$(BIN)/python benchmarks/bench_realtime.py
 
 bench-photos: install  ## Photo benchmark: per format, time and peak memory vs Pillow's thumbnail() (not in test)
 	$(BIN)/python benchmarks/bench_photos.py

@@ -10,6 +10,7 @@ A connection the gateway says is gone (410) is forgotten; other failures are log
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -103,11 +104,19 @@ def hand_off(event: DomainEvent) -> None:
 
 
 def _invoke_async(function: str, payload: dict[str, Any]) -> None:
-    import boto3  # only functions that hand off pay for the import
-
-    boto3.client("lambda").invoke(
+    _lambda_client().invoke(
         FunctionName=function, InvocationType="Event", Payload=json.dumps(payload).encode()
     )
+
+
+@functools.cache
+def _lambda_client() -> Any:
+    """Made once per process (tens of ms); short timeouts: the request is waiting."""
+    import boto3  # only functions that hand off pay for the import
+    from botocore.config import Config
+
+    config = Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 2})
+    return boto3.session.Session().client("lambda", config=config)
 
 
 def _run_in_thread(payload: dict[str, Any]) -> None:

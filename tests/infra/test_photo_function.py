@@ -31,17 +31,21 @@ def test_the_sweep_runs_every_15_minutes(transformed: dict[str, Any]) -> None:
         properties(rule)
         for rule in resources(transformed, "AWS::Events::Rule").values()
         if properties(rule).get("ScheduleExpression")
+        and properties(rule)["Targets"][0]["Arn"] == {"Fn::GetAtt": ["PhotoFunction", "Arn"]}
     ]
 
     assert [p["ScheduleExpression"] for p in scheduled] == ["rate(15 minutes)"]
-    (target,) = scheduled[0]["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": ["PhotoFunction", "Arn"]}
+    assert len(scheduled[0]["Targets"]) == 1
     permissions = [
         properties(p)
         for p in resources(transformed, "AWS::Lambda::Permission").values()
         if properties(p).get("Principal") == "events.amazonaws.com"
     ]
-    assert [ref_name(p["FunctionName"]) for p in permissions] == ["PhotoFunction"]
+    # The realtime function has a sweep of its own (tests/infra/test_realtime_function.py).
+    assert sorted(ref_name(p["FunctionName"]) for p in permissions) == [
+        "PhotoFunction",
+        "RealtimeFunction",
+    ]
 
 
 def test_the_photo_function_may_do_exactly_what_processing_and_the_sweep_need(

@@ -115,6 +115,7 @@ def test_the_transform_accepts_the_values_a_deploy_passes(
         "ApiFunction",
         "ManageFunction",
         "PhotoFunction",
+        "RealtimeFunction",
     }
     if "CorsAllowedOrigins" in parameters:
         cors = document["Resources"]["HttpApi"]["Properties"]["Body"]["x-amazon-apigateway-cors"]

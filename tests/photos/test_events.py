@@ -118,3 +118,19 @@ def test_a_rolled_back_delete_publishes_nothing(
 
     assert published == []
     assert Photo.objects.filter(pk=photo_id).exists()
+
+
+def test_the_s3_entry_point_publishes_photo_ready(
+    api: APIClient, s3: Any, published: list[DomainEvent], commit: Commit
+) -> None:
+    from apps.photos.triggers import dispatch
+    from tests.photos.test_notifications import pending_with_upload, s3_notification
+
+    photo, key = pending_with_upload(s3, api, images.jpeg((90, 60)))
+    with commit():
+        dispatch(s3_notification(key), None)
+
+    (event,) = published
+    assert (event.type, event.object_id) == ("photo.ready", str(photo.pk))
+    assert event.data is not None
+    assert (event.data["status"], event.data["width"], event.data["height"]) == ("ready", 90, 60)
