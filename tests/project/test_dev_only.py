@@ -24,7 +24,15 @@ from tests.project.dev_only import (
 )
 
 # What the local API Gateway is built on; each must be development-only.
-GATEWAY_STACK = {"localgateway", "anyio", "uvicorn", "httpx", "cfnlint", "samtranslator"}
+GATEWAY_STACK = {
+    "localgateway",
+    "anyio",
+    "uvicorn",
+    "httpx",
+    "cfnlint",
+    "samtranslator",
+    "websockets",
+}
 
 # Imports of the dev-only modules fail, as if the `dev` extra were not installed; then
 # Lambda's init phase runs (production settings, django.setup(), the URLconf) and the
@@ -92,7 +100,7 @@ def test_localgateway_imports_only_what_the_dev_extra_declares() -> None:
     third_party = imported_modules(ROOT / "localgateway") - set(sys.stdlib_module_names)
     third_party -= {"__future__", "localgateway", "django"}  # Django: the app's framework
 
-    assert third_party == {"anyio", "httpx", "samtranslator", "uvicorn"}
+    assert third_party == {"anyio", "httpx", "samtranslator", "uvicorn", "websockets"}
     for module in third_party:
         dists = {canonical(d) for d in distributions[module]}
         assert dists & declared, f"{module} is used by localgateway but not in the dev extra"
