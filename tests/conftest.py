@@ -8,9 +8,18 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.test import APIClient
 
+from apps.api_keys import lookup
 from apps.common.events import DomainEvent, subscribe, unsubscribe
 from tests.api_keys.factories import APIKeyFactory
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_keys() -> Iterator[None]:
+    """Each test starts with no API key kept from another (apps.api_keys.lookup)."""
+    lookup.forget()
+    yield
+    lookup.forget()
 
 
 @pytest.fixture

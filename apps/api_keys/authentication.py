@@ -36,7 +36,8 @@ class APIKeyAuthentication(BaseAuthentication):
         if raw_key is None:
             return None
         try:
-            key = api_key_from_raw(raw_key=raw_key, now=conf.now())
+            # Kept keys are fine here: the usage-plan throttle's UPDATE re-checks them.
+            key = api_key_from_raw(raw_key=raw_key, now=conf.now(), kept=True)
         except KeyRejectedError as rejected:
             # The request's one INFO line (the access log) carries the reason; here DEBUG only.
             logger.debug(

@@ -36,6 +36,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         import_string(str(config.CLOCK))
     except ImportError as exc:
         errors.append(Error(f"API_KEYS['CLOCK'] cannot be imported: {exc}", id="api_keys.E002"))
+    seconds = config.KEY_CACHE_SECONDS
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
+        errors.append(
+            Error(
+                f"API_KEYS['KEY_CACHE_SECONDS'] must be a number of seconds >= 0, not {seconds!r}.",
+                hint="0 reads the key on every request.",
+                id="api_keys.E006",
+            )
+        )
     vendors = {c.vendor for c in connections.all(initialized_only=False)}
     if vendors - SUPPORTED_VENDORS:
         errors.append(

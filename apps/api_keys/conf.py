@@ -30,6 +30,9 @@ class APIKeySettings:
     # The plan (by name) of token users with no plan assigned in the admin
     # (env API_KEYS_DEFAULT_USER_PLAN); the data migration creates "Default".
     DEFAULT_USER_PLAN: str = "Default"
+    # Seconds each process keeps a key it read (apps.api_keys.lookup); 0 reads it on every
+    # request. Revocation and plan changes still apply from the next request.
+    KEY_CACHE_SECONDS: float = 30.0
 
 
 DEFAULTS = APIKeySettings()

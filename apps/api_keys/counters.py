@@ -1,7 +1,10 @@
 """Usage counters: admit a request against a key's (or token user's) throttle and quota.
 
 The policy classes only call `get_usage_store().admit(key=..., now=...)`, where `key` is
-anything Metered: an API key, or a token user's UserSubject. The database
+anything Metered: an API key, or a token user's UserSubject. With `recheck=True` (a key
+this process may have kept from an earlier request, apps.api_keys.lookup) the UPDATE also
+requires the key row to be as it was read, and a refusal reads the key again: STALE then
+tells the caller to authenticate anew. The database
 store keeps everything in the meter row and admits with ONE conditional UPDATE that
 refills the token bucket, takes a token and counts the request only when a token is left
 and the quota is not used up. The WHERE clause reads only that row, so PostgreSQL
@@ -20,15 +23,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from apps.api_keys import conf
-from apps.api_keys.models import KeyMeter, MeterFields, UsagePlan
+from apps.api_keys import conf, lookup
+from apps.api_keys.models import APIKey, KeyMeter, MeterFields, UsagePlan
 from apps.api_keys.periods import period_end, period_start, seconds_until
 
 THROTTLE = "throttle"
 QUOTA = "quota"
 GONE = "gone"  # the meter (its key or user) was deleted after the request read it
+STALE = "stale"  # the kept key changed since it was read: authenticate again
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class Admission:
     """The outcome of one request against a key's plan, with the quota's state after it."""
 
     admitted: bool
-    reason: str | None  # THROTTLE or QUOTA when rejected
+    reason: str | None  # THROTTLE, QUOTA, GONE or STALE when rejected
     limit: int | None  # None: unlimited
     used: int
     resets_at: datetime.datetime
@@ -67,7 +72,9 @@ class Metered(Protocol):
 class UsageStore(Protocol):
     """Where usage state lives; implementations must be exact across processes."""
 
-    def admit(self, *, key: Metered, now: datetime.datetime) -> Admission: ...
+    def admit(
+        self, *, key: Metered, now: datetime.datetime, recheck: bool = False
+    ) -> Admission: ...
 
 
 def bucket_level(tokens: float, bucket_at: float, *, plan: UsagePlan, now_ts: float) -> float:
@@ -114,11 +121,48 @@ _QUOTA_LEFT = f"(CASE WHEN {_SAME_PERIOD} THEN period_count ELSE 0 END) < %(limi
 _RETURNING = "RETURNING period_count, day_count, prev_day, prev_day_count"
 
 
+def _key_as_read() -> str:
+    """EXISTS: the key row still allows requests, on the plan (row) it was read with."""
+    quote = connection.ops.quote_name
+    key, plan = APIKey._meta, UsagePlan._meta
+    user = get_user_model()._meta
+
+    def column(alias: str, meta: Any, name: str) -> str:
+        return f"{alias}.{quote(meta.get_field(name).column)}"
+
+    tables = (
+        f"{quote(key.db_table)} k "
+        f"INNER JOIN {quote(user.db_table)} u ON u.{quote(user.pk.column)} = "
+        f"{column('k', key, 'owner')} "
+        f"INNER JOIN {quote(plan.db_table)} p ON p.{quote(plan.pk.column)} = "
+        f"{column('k', key, 'plan')}"
+    )
+    conditions = " AND ".join(
+        [
+            f"k.{quote(key.pk.column)} = %(key_id)s",
+            f"{column('k', key, 'revoked')} = %(false)s",
+            f"({column('k', key, 'expiry_date')} IS NULL "
+            f"OR {column('k', key, 'expiry_date')} > %(now)s)",
+            f"{column('u', user, 'is_active')} = %(true)s",
+            f"p.{quote(plan.pk.column)} = %(plan_id)s",
+            f"{column('p', plan, 'updated_at')} = %(plan_updated_at)s",
+        ]
+    )
+    # Names from _meta only; every value is a query parameter.
+    return f"EXISTS (SELECT 1 FROM {tables} WHERE {conditions})"  # noqa: S608
+
+
 @lru_cache(maxsize=16)
 def admission_sql(
-    *, bucket: bool, quota: bool, vendor: str = "", meter: type[MeterFields] = KeyMeter
+    *,
+    bucket: bool,
+    quota: bool,
+    vendor: str = "",
+    meter: type[MeterFields] = KeyMeter,
+    recheck: bool = False,
 ) -> str:
-    """The conditional UPDATE for a plan with/without a quota and a database bucket.
+    """The conditional UPDATE for a plan with/without a quota and a database bucket;
+    `recheck` (KeyMeter only) also requires the key row to be as read.
 
     Cached per vendor (its quoting) and meter table: it is built from constants only.
     """
@@ -128,6 +172,8 @@ def admission_sql(
         conditions.append(f"{_LEVEL} >= 1")
     if quota:
         conditions.append(_QUOTA_LEFT)
+    if recheck:
+        conditions.append(_key_as_read())
     table = quote(meter._meta.db_table)
     sets = (_SET_BUCKET if bucket else "") + _SET_COUNTS
     # Built from the constants above only; every value is a query parameter.
@@ -147,8 +193,9 @@ class DatabaseUsageStore:
     def __init__(self, *, bucket: bool = True) -> None:
         self.bucket = bucket
 
-    def admit(self, *, key: Metered, now: datetime.datetime) -> Admission:
+    def admit(self, *, key: Metered, now: datetime.datetime, recheck: bool = False) -> Admission:
         plan = key.plan
+        recheck = recheck and isinstance(key, APIKey)
         start = period_start(now, plan.period, plan.offset)
         today = now.astimezone(datetime.UTC).date()
         # The first admitted request of a new day moves yesterday's count to DailyUsage;
@@ -156,23 +203,28 @@ class DatabaseUsageStore:
         meter_day = key.meter.day
         rolling_over = meter_day is None or meter_day < today
         with transaction.atomic() if rolling_over else nullcontext():
-            row = self._update(key=key, plan=plan, start=start, today=today, now=now)
+            row = self._update(key=key, start=start, today=today, now=now, recheck=recheck)
             if row is not None and rolling_over:
                 self._archive_previous_day(key, row)
         resets_at = period_end(start, plan.period)
         if row is not None:
+            if rolling_over:
+                # As the row now says: a meter kept across requests (apps.api_keys.lookup)
+                # then rolls over once a day, not at every request.
+                key.meter.day = today
             return Admission(True, None, plan.limit, int(row[0]), resets_at, None)
-        return self._rejection(key=key, plan=plan, start=start, now=now)
+        return self._rejection(key=key, plan=plan, start=start, now=now, recheck=recheck)
 
     def _update(
         self,
         *,
         key: Metered,
-        plan: UsagePlan,
         start: datetime.datetime,
         today: datetime.date,
         now: datetime.datetime,
+        recheck: bool,
     ) -> tuple[Any, ...] | None:
+        plan = key.plan
         params: dict[str, Any] = {
             "key_id": key.pk,
             "now": connection.ops.adapt_datetimefield_value(now),
@@ -183,11 +235,16 @@ class DatabaseUsageStore:
             params |= {"now_ts": now.timestamp(), "rate": float(plan.rate), "burst": plan.burst}
         if plan.limit is not None:
             params["limit"] = plan.limit
+        if recheck:
+            updated_at = connection.ops.adapt_datetimefield_value(plan.updated_at)
+            params |= {"false": False, "true": True, "plan_id": plan.pk}
+            params["plan_updated_at"] = updated_at
         sql = admission_sql(
             bucket=self.bucket,
             quota=plan.limit is not None,
             vendor=connection.vendor,
             meter=type(key.meter),
+            recheck=recheck,
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -209,15 +266,39 @@ class DatabaseUsageStore:
             )
 
     def _rejection(
-        self, *, key: Metered, plan: UsagePlan, start: datetime.datetime, now: datetime.datetime
+        self,
+        *,
+        key: Metered,
+        plan: UsagePlan,
+        start: datetime.datetime,
+        now: datetime.datetime,
+        recheck: bool,
     ) -> Admission:
-        """Nothing was admitted: one more read tells a used-up quota from an empty bucket."""
-        meter = type(key.meter)._default_manager.filter(pk=key.pk).first()
+        """Nothing was admitted: one more read tells a used-up quota from an empty bucket
+        (with `recheck`, a read of the whole key: it may have changed since it was kept)."""
+        meter: MeterFields | None
+        if recheck and isinstance(key, APIKey):
+            stored = reread(key, now=now)
+            if stored is None:
+                return Admission(False, STALE, plan.limit, 0, period_end(start, plan.period), None)
+            meter = stored.meter
+        else:
+            meter = type(key.meter)._default_manager.filter(pk=key.pk).first()
         if meter is None:  # deleted with its key (or user) since it was read
             return Admission(False, GONE, plan.limit, 0, period_end(start, plan.period), None)
         used = used_in_period(meter.period_start, meter.period_count, start)
         level = bucket_level(meter.tokens, meter.bucket_at, plan=plan, now_ts=now.timestamp())
         return rejection(plan=plan, used=used, start=start, now=now, level=level)
+
+
+def reread(key: APIKey, *, now: datetime.datetime) -> APIKey | None:
+    """The key as stored now (one query, kept again), if it still allows requests on the plan
+    `key` was read with; None when it no longer does (revoked, expired, owner inactive,
+    deleted, another plan or an edited one): the caller authenticates again."""
+    stored = lookup.api_key_read(key.prefix)
+    if stored is None or not lookup.unchanged(key, stored) or stored.refusal_reason(now):
+        return None
+    return stored if hasattr(stored, "meter") else None
 
 
 def rejection(

@@ -140,6 +140,19 @@ class APIKey(AbstractAPIKey):
                 # Every key has its meter row from the start, so metering is one UPDATE.
                 KeyMeter.objects.create(key=self)
 
+    def refusal_reason(self, now: datetime.datetime) -> str | None:
+        """Why a request with this key must be refused (for logs only), or None.
+
+        Reads the owner: load it with the key (`select_related`).
+        """
+        if self.revoked:
+            return "revoked"
+        if self.expiry_date is not None and self.expiry_date <= now:
+            return "expired"
+        if not self.owner.is_active:
+            return "owner inactive"
+        return None
+
     @property
     def status(self) -> str:
         """`revoked`, `expired` or `active`."""

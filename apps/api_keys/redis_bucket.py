@@ -15,14 +15,16 @@ import time
 import redis
 
 from apps.api_keys.counters import (
+    STALE,
     Admission,
     DatabaseUsageStore,
     Metered,
     rejection,
+    reread,
     used_in_period,
 )
-from apps.api_keys.models import UsagePlan
-from apps.api_keys.periods import period_start
+from apps.api_keys.models import APIKey, UsagePlan
+from apps.api_keys.periods import period_end, period_start
 
 logger = logging.getLogger(__name__)
 
@@ -100,29 +102,42 @@ class RedisUsageStore:
         admitted, tokens = self.script(keys=[self.bucket_key(key)], args=args)
         return bool(admitted), float(tokens)
 
-    def admit(self, *, key: Metered, now: datetime.datetime) -> Admission:
+    def admit(self, *, key: Metered, now: datetime.datetime, recheck: bool = False) -> Admission:
         plan = key.plan
         if time.monotonic() < self._skip_until:
-            return self.fallback.admit(key=key, now=now)
+            return self.fallback.admit(key=key, now=now, recheck=recheck)
         try:
             admitted, tokens = self.take(key=key, plan=plan, now=now)
         except redis.RedisError:
             logger.warning("Redis is unavailable; throttling in the database", exc_info=True)
             self._skip_until = time.monotonic() + RETRY_AFTER_FAILURE_SECONDS
-            return self.fallback.admit(key=key, now=now)
+            return self.fallback.admit(key=key, now=now, recheck=recheck)
         if not admitted:
-            return self._throttled(key=key, plan=plan, now=now, tokens=tokens)
-        admission = self.quota.admit(key=key, now=now)
+            return self._throttled(key=key, plan=plan, now=now, tokens=tokens, recheck=recheck)
+        admission = self.quota.admit(key=key, now=now, recheck=recheck)
         if not admission.admitted:
             self._give_back(key=key, plan=plan, now=now)
         return admission
 
     def _throttled(
-        self, *, key: Metered, plan: UsagePlan, now: datetime.datetime, tokens: float
+        self,
+        *,
+        key: Metered,
+        plan: UsagePlan,
+        now: datetime.datetime,
+        tokens: float,
+        recheck: bool,
     ) -> Admission:
-        # Quota numbers for the headers come from the meter as read with the key.
+        # Quota numbers for the headers come from the meter as read with the key; a key
+        # this process kept is read again (it may have changed, its meter has).
         start = period_start(now, plan.period, plan.offset)
-        used = used_in_period(key.meter.period_start, key.meter.period_count, start)
+        meter = key.meter
+        if recheck and isinstance(key, APIKey):
+            stored = reread(key, now=now)
+            if stored is None:
+                return Admission(False, STALE, plan.limit, 0, period_end(start, plan.period), None)
+            meter = stored.meter
+        used = used_in_period(meter.period_start, meter.period_count, start)
         return rejection(plan=plan, used=used, start=start, now=now, level=tokens)
 
     def _give_back(self, *, key: Metered, plan: UsagePlan, now: datetime.datetime) -> None:

@@ -12,7 +12,7 @@ from rest_framework_api_key.crypto import KeyGenerator
 
 from apps.api_keys import conf
 from apps.api_keys.counters import Metered, used_in_period
-from apps.api_keys.lookup import api_key_by_prefix
+from apps.api_keys.lookup import api_key_by_prefix, api_key_read
 from apps.api_keys.models import APIKey, KeyMeter, MeterFields, UsagePlan
 from apps.api_keys.periods import period_end, period_start
 
@@ -38,8 +38,11 @@ class KeyRejectedError(Exception):
         self.prefix = prefix
 
 
-def api_key_from_raw(*, raw_key: str, now: datetime.datetime) -> APIKey:
+def api_key_from_raw(*, raw_key: str, now: datetime.datetime, kept: bool = False) -> APIKey:
     """The usable key for a raw `prefix.secret`, with plan, owner and meter, in one query.
+
+    `kept=True` accepts the key as this process kept it from an earlier request (no query;
+    apps.api_keys.lookup); only for callers whose metering re-checks it (`recheck`).
 
     Raises KeyRejectedError for a malformed, unknown, wrong, revoked or expired key, or one
     whose owner is inactive.
@@ -47,19 +50,15 @@ def api_key_from_raw(*, raw_key: str, now: datetime.datetime) -> APIKey:
     if len(raw_key) > MAX_KEY_LENGTH or not KEY_FORMAT.fullmatch(raw_key):
         raise KeyRejectedError("malformed")
     prefix = raw_key.partition(".")[0]
-    key = api_key_by_prefix(prefix)  # = select_related("plan", "owner", "meter")
+    key = api_key_by_prefix(prefix) if kept else api_key_read(prefix)
     # Always one constant-time verify, whether or not the prefix exists.
     valid = _generator.verify(raw_key, key.hashed_key if key is not None else _DUMMY_HASH)
     if key is None:
         raise KeyRejectedError("unknown prefix", prefix)
     if not valid:
         raise KeyRejectedError("wrong secret", prefix)
-    if key.revoked:
-        raise KeyRejectedError("revoked", prefix)
-    if key.expiry_date is not None and key.expiry_date <= now:
-        raise KeyRejectedError("expired", prefix)
-    if not key.owner.is_active:
-        raise KeyRejectedError("owner inactive", prefix)
+    if reason := key.refusal_reason(now):
+        raise KeyRejectedError(reason, prefix)
     if not hasattr(key, "meter"):  # only for keys inserted without save()
         key.meter = KeyMeter.objects.get_or_create(key=key)[0]
     return key

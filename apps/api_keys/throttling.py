@@ -10,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from apps.api_keys import conf
-from apps.api_keys.counters import GONE, QUOTA, Admission, Metered, get_usage_store
+from apps.api_keys.authentication import APIKeyAuthentication
+from apps.api_keys.counters import GONE, QUOTA, STALE, Admission, Metered, get_usage_store
 from apps.api_keys.models import APIKey
 from apps.api_keys.users import NoPlanError
 
@@ -72,7 +73,15 @@ class UsagePlanThrottle(BaseThrottle):
             raise PermissionDenied("Forbidden") from None
         if key is None:
             return True
-        admission = get_usage_store().admit(key=key, now=conf.now())
+        now = conf.now()
+        # A key from the x-api-key header may be one this process kept (apps.api_keys.lookup):
+        # the UPDATE re-checks it, and STALE means it changed since it was read.
+        recheck = isinstance(request.successful_authenticator, APIKeyAuthentication)
+        admission = get_usage_store().admit(key=key, now=now, recheck=recheck)
+        if admission.reason == STALE:
+            key = self._authenticate_again(request)
+            # Just read: metered as an uncached key always was (no re-check, no loop).
+            admission = get_usage_store().admit(key=key, now=now)
         setattr(request._request, METERED_ATTR, key)
         if admission.reason == GONE:
             # A key deleted while a Lambda authorizer's answer for it is still cached.
@@ -81,6 +90,17 @@ class UsagePlanThrottle(BaseThrottle):
         if admission.admitted:
             return True
         raise self.exception_for(admission)
+
+    @staticmethod
+    def _authenticate_again(request: Request) -> APIKey:
+        """The key as stored now, or AuthenticationFailed (403) naming why in the access log."""
+        authenticator = request.successful_authenticator
+        result = authenticator.authenticate(request) if authenticator else None
+        key = result[1] if result is not None else None
+        if not isinstance(key, APIKey):  # cannot happen: the header is still there
+            raise PermissionDenied("Forbidden")
+        request.user, request.auth = key.owner, key
+        return key
 
     @staticmethod
     def exception_for(admission: Admission) -> PlanRefusal:

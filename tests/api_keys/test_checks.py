@@ -32,6 +32,16 @@ def test_an_unimportable_clock_fails(settings: Any) -> None:
     assert ids(settings, CLOCK="nowhere.clock") == ["api_keys.E002"]
 
 
+@pytest.mark.parametrize("seconds", [0, 0.5, 30, 300.0])
+def test_good_key_cache_times_pass(settings: Any, seconds: float) -> None:
+    assert ids(settings, KEY_CACHE_SECONDS=seconds) == []
+
+
+@pytest.mark.parametrize("seconds", [-1, "30", None, True, float("nan")])
+def test_bad_key_cache_times_fail(settings: Any, seconds: object) -> None:
+    assert ids(settings, KEY_CACHE_SECONDS=seconds) == ["api_keys.E006"]
+
+
 def test_an_unknown_key_fails(settings: Any) -> None:
     assert ids(settings, REDIS_PREFIX="mine") == ["api_keys.E005"]
 

@@ -16,7 +16,7 @@ import redis
 from django.core.management import call_command
 
 from apps.api_keys.counters import QUOTA, THROTTLE, get_usage_store
-from apps.api_keys.models import KeyMeter
+from apps.api_keys.models import APIKey, KeyMeter
 from apps.api_keys.redis_bucket import RedisUsageStore
 from tests.api_keys.clock import START, FakeClock
 
@@ -139,6 +139,20 @@ def test_over_http_with_redis(redis_settings: str, make_key, key_client) -> None
     assert [r.status_code for r in responses] == [200, 200, 429]
     assert responses[2].json() == {"message": "Too Many Requests"}
     assert responses[2]["X-RateLimit-Remaining"] == "98"
+
+
+def test_a_key_revoked_elsewhere_is_refused_even_when_redis_throttles_it(
+    redis_settings: str, make_key, key_client
+) -> None:
+    key = make_key(rate=1, burst=1, limit=100)
+    client = key_client(key)
+    assert client.get("/v1/pets").status_code == 200
+    APIKey.objects.filter(pk=key.pk).update(revoked=True)  # no signal: as another process
+
+    response = client.get("/v1/pets")  # the bucket is empty, and this process kept the key
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
 
 
 def test_the_system_check_refuses_a_bad_redis_url(settings: Any) -> None:
