@@ -29,7 +29,7 @@ class UsageView(PrivateCacheMixin):
     token_scopes = None  # any token may read its own usage
 
     @extend_schema(
-        operation_id="usage_retrieve",
+        operation_id="getUsage",
         tags=["usage"],
         summary="Your key's (or your user's) plan and usage",
         description=(

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 
 def repeated_names(data: Any, names: Collection[str] | None = None) -> list[str]:
@@ -28,8 +29,8 @@ def repeated_names(data: Any, names: Collection[str] | None = None) -> list[str]
 class SingleValuedParamsFilter(BaseFilterBackend):
     """Each query parameter of a list at most once: `?species=dog&species=cat` is a 400.
 
-    Django's QueryDict hands views the last value, so the first would be silently ignored;
-    none of our parameters takes several values (ordering takes a comma-separated list).
+    Django's QueryDict hands views the last value, so the first would be silently ignored.
+    Only `ordering` takes several values (StrictOrderingFilter reads every one).
     """
 
     def filter_queryset(
@@ -37,7 +38,8 @@ class SingleValuedParamsFilter(BaseFilterBackend):
     ) -> QuerySet[Any]:
         if getattr(view, "detail", False):
             return queryset  # get_object() filters too; a detail route has no parameters.
-        if repeated := repeated_names(request.query_params):
+        names = set(request.query_params) - {api_settings.ORDERING_PARAM}
+        if repeated := repeated_names(request.query_params, names):
             raise ValidationError({name: ["Give this parameter once."] for name in repeated})
         return queryset
 
@@ -66,7 +68,19 @@ class StrictSearchFilter(SearchFilter):
 
 
 class StrictOrderingFilter(OrderingFilter):
-    """`?ordering=name,-created_at`: each term must be in the view's `ordering_fields`."""
+    """`?ordering=name&ordering=-created_at` or `?ordering=name,-created_at`: each term must be
+    in the view's `ordering_fields`.
+
+    The repeated form is what OpenAPI's default array style (form, exploded) means and what
+    generated clients send; the comma-separated form is what people type. Both are accepted.
+    """
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        joined = ",".join(request.query_params.getlist(self.ordering_param))
+        if not joined:
+            return self.get_default_ordering(view)
+        terms = [term.strip() for term in joined.split(",")]
+        return self.remove_invalid_fields(queryset, terms, view, request)
 
     def remove_invalid_fields(
         self, queryset: QuerySet[Any], fields: Iterable[str], view: Any, request: Request
@@ -105,9 +119,13 @@ class StrictOrderingFilter(OrderingFilter):
                 "name": self.ordering_param,
                 "required": False,
                 "in": "query",
-                "description": "Comma-separated sort fields; prefix with `-` for descending.",
+                "description": (
+                    "Sort fields, first to last; `-` sorts descending. Repeat the parameter "
+                    "(`?ordering=name&ordering=-created_at`, what generated clients send) or "
+                    "separate the fields with commas (`?ordering=name,-created_at`)."
+                ),
                 "schema": {"type": "array", "items": {"type": "string", "enum": terms}},
                 "style": "form",
-                "explode": False,
+                "explode": True,
             }
         ]

@@ -1,4 +1,5 @@
-"""OpenAPI generation: the error shape on every operation, and stage-aware server URLs."""
+"""OpenAPI generation: readable operations for client generators, the error shape on every
+operation, and stage-aware server URLs."""
 
 from __future__ import annotations
 
@@ -88,9 +89,28 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
+SERVER_ERROR = OpenApiResponse(
+    ErrorSerializer,
+    "Server error: 500, 502 or 504 from the app or the gateway; 503 while the database is "
+    "unavailable (see Retry-After). A proxy in between may answer with a non-JSON body.",
+)
+# What generated clients call each standard ViewSet action: `list_pets`, `create_pet`, ...
+ACTION_VERBS = {
+    "list": "list",
+    "create": "create",
+    "retrieve": "get",
+    "update": "replace",
+    "partial_update": "update",
+    "destroy": "delete",
+}
+# The scheme generated clients should wire first: API keys are the public contract.
+PRIMARY_SECURITY_SCHEME = "ApiKeyAuth"
+
+
 class AutoSchema(BaseAutoSchema):
     """Adds the error responses each operation can really return, all in the Error shape,
-    and the conditional-request and Idempotency-Key headers of the views that honour them."""
+    and the conditional-request and Idempotency-Key headers of the views that honour them;
+    it names operations and request bodies the way client generators need them."""
 
     def _etag_methods(self) -> frozenset[str]:
         return frozenset(getattr(self.view, "etag_methods", ()))
@@ -106,6 +126,31 @@ class AutoSchema(BaseAutoSchema):
         if self._idempotent():
             parameters.append(IDEMPOTENCY_KEY)
         return parameters
+
+    def get_operation_id(self) -> str:
+        """`listPets`, `getPet`, `updatePet` (PATCH), `replacePet` (PUT): the action's verb and
+        the model's name, so generated methods read well (views name other operations)."""
+        verb = ACTION_VERBS.get(getattr(self.view, "action", None) or "")
+        serializer = self._get_serializer()  # type: ignore[no-untyped-call]
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        if verb is None or model is None:
+            return str(super().get_operation_id())
+        noun = model._meta.verbose_name_plural if verb == "list" else model._meta.verbose_name
+        return verb + "".join(word.capitalize() for word in str(noun).split())
+
+    def get_auth(self) -> list[dict[str, list[Any]]]:
+        # Generators that wire one scheme take the first: make it the x-api-key header.
+        auths: list[dict[str, list[Any]]] = super().get_auth()
+        return sorted(auths, key=lambda auth: PRIMARY_SECURITY_SCHEME not in auth)
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)  # type: ignore[no-untyped-call]
+        if direction == "request" and self.method == "PATCH":
+            # A partial update changes only the fields sent; DRF applies no default to the
+            # others. A documented default makes generated clients send it (and wipe a field).
+            for field in schema.get("properties", {}).values():
+                field.pop("default", None)
+        return schema
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
         super()._insert_field_validators(field, schema)  # type: ignore[no-untyped-call]
@@ -133,6 +178,12 @@ class AutoSchema(BaseAutoSchema):
                 "description": "Not Modified: If-None-Match matched; no body.",
                 "headers": {"ETag": ETAG_HEADER},
             }
+        responses.setdefault(
+            "5XX",
+            self._get_response_for_code(  # type: ignore[no-untyped-call]
+                SERVER_ERROR, "5XX", media_types=["application/json"], direction=direction
+            ),
+        )
         self._add_headers(responses)
         return responses
 
@@ -144,8 +195,10 @@ class AutoSchema(BaseAutoSchema):
             headers = dict(RATE_LIMIT_HEADERS) if metered else {}
             if code == "201":
                 headers["Location"] = _header("Absolute URL of the created resource.")
-            if code in ("429", "409", "503"):
-                headers["Retry-After"] = _header("Seconds to wait before retrying.", "integer")
+            if code in ("409", "429", "503", "5XX"):
+                headers["Retry-After"] = _header(
+                    "Seconds to wait before retrying (on 409, 429 and 503).", "integer"
+                )
             if code in ("200", "201", "304", "412") and self._etag_methods():
                 headers["ETag"] = ETAG_HEADER
             if self._idempotent():
@@ -216,3 +269,25 @@ class SchemaGenerator(BaseSchemaGenerator):
             root = request.build_absolute_uri(get_script_prefix()).rstrip("/")
             schema["servers"] = [{"url": root, "description": "This deployment"}]
         return schema
+
+
+def enum_parameters_as_components(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Postprocessing hook: a parameter whose values are exactly a component enum's (the
+    `species` filter, SpeciesEnum) references it, so a generated client has one type for the
+    field and its filter instead of a copy per operation."""
+    schemas = result.get("components", {}).get("schemas", {})
+    named = {
+        (schema.get("type"), tuple(sorted(map(str, schema["enum"])))): name
+        for name, schema in schemas.items()
+        if "enum" in schema
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                key = (schema.get("type"), tuple(sorted(map(str, schema.get("enum", ())))))
+                if "enum" in schema and key in named:
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{named[key]}"}
+    return result

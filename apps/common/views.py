@@ -45,7 +45,7 @@ class HealthView(APIView):
     renderer_classes = (JSONRenderer,)
 
     @extend_schema(
-        operation_id="health",
+        operation_id="getHealth",
         tags=["health"],
         summary="Health check",
         description="No authentication. Answers after a real database round trip.",

@@ -123,6 +123,7 @@ class PhotoViewSet(
         services.photo_delete(photo=instance, expected_version=self.expected_version)
 
     @extend_schema(
+        operation_id="uploadPhoto",
         summary="Upload a photo directly",
         description=(
             "A multipart form with `file` (and optional `pet`, `caption`), or the raw image as "
@@ -185,6 +186,7 @@ class PhotoViewSet(
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
+        operation_id="startPhotoUpload",
         summary="Start a large upload",
         description=(
             "Creates the photo as `pending_upload` and returns a presigned form: POST "
@@ -236,7 +238,7 @@ class LocalUploadView(APIView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
-        operation_id="photos_uploads_local",
+        operation_id="receivePhotoUpload",
         tags=["photos"],
         summary="Receive a presigned upload (local storage only)",
         description=(

@@ -25,7 +25,7 @@ class TicketView(APIView):
     permission_classes = (HasAPIKey,)
 
     @extend_schema(
-        operation_id="realtime_ticket_create",
+        operation_id="createRealtimeTicket",
         tags=["realtime"],
         summary="Get a ticket for the WebSocket API",
         description=(

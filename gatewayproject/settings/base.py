@@ -363,11 +363,26 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    # The committed document (clients/openapi/openapi.json) points at `make run`; the served
+    # one replaces this with the URL it was fetched from (apps.common.schema.SchemaGenerator).
+    "SERVERS": [{"url": "http://127.0.0.1:3000/prod", "description": "The local gateway"}],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Servers come from the request, so a stage prefix ("/prod") is part of them.
     "DEFAULT_GENERATOR_CLASS": "apps.common.schema.SchemaGenerator",
+    # Each tag is a module of the generated clients (pets_api_client.api.pets.list_pets).
+    "TAGS": [
+        {"name": "pets", "description": "The caller's pets."},
+        {"name": "photos", "description": "Photos: direct and presigned uploads, processing."},
+        {"name": "usage", "description": "The caller's usage plan, throttle and quota."},
+        {"name": "realtime", "description": "Tickets for the WebSocket API (live updates)."},
+        {"name": "health", "description": "Liveness for load balancers; no key."},
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.common.schema.enum_parameters_as_components",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PhotoStatusEnum": "apps.photos.models.PhotoStatus.choices",
         "PhotoContentTypeEnum": "apps.photos.serializers.CONTENT_TYPES",
