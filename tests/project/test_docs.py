@@ -23,6 +23,7 @@ DOCS = sorted(
 PROJECT_DIRS = (
     "apps",
     "benchmarks",
+    "clients",
     "docs",
     "gatewayproject",
     "infra",

@@ -1,0 +1,140 @@
+"""Both SDKs' suites against one live `manage.py rungateway` (the real Lambda request path) on
+a free loopback port, with a throwaway SQLite database and media directory.
+
+Each suite gets its own user (so neither sees the other's pets) with two keys: one on a
+roomy plan, and one whose quota is a single request a day (its second request is a real
+429 `Limit Exceeded` with Retry-After). Direct uploads are capped at 64 KiB, so a 413 costs
+little to provoke.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from client_sdks import PY_DIR, ROOT, TS_DIR, VENV, npm, run, say
+
+DIRECT_MAX_BYTES = 64 * 1024
+SEED = """
+import json
+from django.contrib.auth.models import User
+from apps.api_keys.models import UsagePlan
+from apps.api_keys.services import api_key_create
+roomy = UsagePlan.objects.create(name="SDK", rate=1000, burst=1000, limit=None)
+one = UsagePlan.objects.create(name="SDK, one a day", rate=1000, burst=1000, limit=1)
+keys = {}
+for suite in ("python", "typescript"):
+    user = User.objects.create_user(f"sdk-{suite}")
+    keys[suite] = {
+        "PETS_API_KEY": api_key_create(owner=user, plan=roomy, name="sdk")[1],
+        "PETS_API_LIMITED_KEY": api_key_create(owner=user, plan=one, name="sdk-limited")[1],
+    }
+print("KEYS=" + json.dumps(keys))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 120  # generous: the machine may be busy
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+    raise SystemExit(f"clients: rungateway did not answer {url}")
+
+
+@contextmanager
+def gateway(workdir: Path) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
+    """Start rungateway on a fresh database; yield its URL (stage included) and the keys."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "DJANGO_MEDIA_ROOT": str(workdir / "media"),
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "PHOTOS_DIRECT_MAX_BYTES": str(DIRECT_MAX_BYTES),
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
+    seeded = subprocess.run(  # noqa: S603
+        [*manage, "shell", "-c", SEED], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    keys = json.loads(seeded.split("KEYS=", 1)[1])
+    port = free_port()
+    log = workdir / "gateway.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603
+            [*manage, "rungateway", f"127.0.0.1:{port}"], env=env, stdout=output, stderr=output
+        )
+    url = f"http://127.0.0.1:{port}/prod"
+    try:
+        wait_until_up(f"{url}/health", server, log)
+        say(f"rungateway up at {url}")
+        yield url, keys
+    except BaseException:
+        print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+        raise
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def install_python_client() -> None:
+    """`pip install ./clients/python` into .venv-clients, as a user would; again only when
+    the package's files changed (the suite tests the installed copy, not the source tree)."""
+    digest = hashlib.sha256()
+    sources = [*(PY_DIR / "pets_api").rglob("*"), *(PY_DIR / "pets_api_client").rglob("*")]
+    for path in [*sorted(sources), PY_DIR / "pyproject.toml"]:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(PY_DIR)).encode() + b"\0" + path.read_bytes())
+    marker = VENV / ".client-installed"
+    if marker.exists() and marker.read_text() == digest.hexdigest():
+        return
+    pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    run([*pip, "--no-deps", "--no-build-isolation", "--force-reinstall", str(PY_DIR)])
+    marker.write_text(digest.hexdigest())
+
+
+def run_suites(*, typescript: bool, ensure_node_modules: Callable[[Path], None]) -> int:
+    """Install the Python client as a user would, then run both suites on one gateway."""
+    install_python_client()
+    if typescript:
+        ensure_node_modules(TS_DIR)
+        run([npm(), "run", "--silent", "build"], cwd=TS_DIR)
+    with tempfile.TemporaryDirectory(prefix="clients-") as tmp, gateway(Path(tmp)) as (url, keys):
+        base = {**os.environ, "PETS_API_URL": url}
+        failed = subprocess.run(  # noqa: S603
+            [str(VENV / "bin" / "pytest")], cwd=PY_DIR, env={**base, **keys["python"]}
+        ).returncode
+        if typescript:
+            failed |= subprocess.run(  # noqa: S603
+                [npm(), "test", "--silent"], cwd=TS_DIR, env={**base, **keys["typescript"]}
+            ).returncode
+    return 1 if failed else 0
