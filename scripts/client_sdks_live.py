@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,18 +124,27 @@ def install_python_client() -> None:
 
 
 def run_suites(*, typescript: bool, ensure_node_modules: Callable[[Path], None]) -> int:
-    """Install the Python client as a user would, then run both suites on one gateway."""
-    install_python_client()
-    if typescript:
+    """Install the Python client as a user would and build the TypeScript one while the
+    gateway starts, then run both suites against it."""
+
+    def build_typescript() -> None:
         ensure_node_modules(TS_DIR)
         run([npm(), "run", "--silent", "build"], cwd=TS_DIR)
-    with tempfile.TemporaryDirectory(prefix="clients-") as tmp, gateway(Path(tmp)) as (url, keys):
-        base = {**os.environ, "PETS_API_URL": url}
-        failed = subprocess.run(  # noqa: S603
-            [str(VENV / "bin" / "pytest")], cwd=PY_DIR, env={**base, **keys["python"]}
-        ).returncode
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        builds = [pool.submit(install_python_client)]
         if typescript:
-            failed |= subprocess.run(  # noqa: S603
-                [npm(), "test", "--silent"], cwd=TS_DIR, env={**base, **keys["typescript"]}
+            builds.append(pool.submit(build_typescript))
+        with tempfile.TemporaryDirectory(prefix="clients-") as tmp, gateway(Path(tmp)) as started:
+            url, keys = started
+            for build in builds:
+                build.result()  # a failed build raises here
+            base = {**os.environ, "PETS_API_URL": url}
+            failed = subprocess.run(  # noqa: S603
+                [str(VENV / "bin" / "pytest")], cwd=PY_DIR, env={**base, **keys["python"]}
             ).returncode
+            if typescript:
+                failed |= subprocess.run(  # noqa: S603
+                    [npm(), "test", "--silent"], cwd=TS_DIR, env={**base, **keys["typescript"]}
+                ).returncode
     return 1 if failed else 0

@@ -28,7 +28,7 @@ from pets_api_client.api.pets import (
     replace_pet,
     update_pet,
 )
-from pets_api_client.api.photos import get_photo, start_photo_upload, upload_photo
+from pets_api_client.api.photos import get_photo, list_photos, start_photo_upload, upload_photo
 from pets_api_client.api.usage import get_usage
 from pets_api_client.models import (
     PatchedPetRequest,
@@ -37,7 +37,7 @@ from pets_api_client.models import (
     PhotoUploadRequest,
     PhotoUploadStartRequest,
 )
-from pets_api_client.types import File
+from pets_api_client.types import UNSET, File
 
 pytestmark = pytest.mark.usefixtures("url")
 
@@ -164,6 +164,39 @@ def test_photo_upload_multipart(api: AuthenticatedClient) -> None:
         pet.id,
         "Hi",
     )
+
+
+def test_photos_list_with_every_filter(api: AuthenticatedClient) -> None:
+    word = tag()
+    pet = create(api, "Rex")
+    photos = [
+        ok(
+            upload_photo.sync(
+                client=api,
+                body=PhotoUploadRequest(
+                    file=File(payload=io.BytesIO(png()), file_name="p.png", mime_type="image/png"),
+                    pet=pet.id if n < 2 else UNSET,
+                    caption=f"{word} {n}",
+                ),
+            )
+        )
+        for n in range(3)
+    ]
+
+    page = ok(
+        list_photos.sync(
+            client=api,
+            pet=pet.id,
+            status="ready",
+            search=word,
+            ordering=["-created_at"],
+            page=1,
+            page_size=5,
+        )
+    )
+
+    assert [photo.id for photo in page.results] == [photos[1].id, photos[0].id]
+    assert ok(list_photos.sync(client=api, search=word, status="failed")).count == 0
 
 
 def test_presigned_upload(api: AuthenticatedClient) -> None:

@@ -134,6 +134,29 @@ describe("the live API", { skip }, () => {
     assert.deepEqual([photo.status, photo.width, photo.height, photo.pet, photo.caption], ["ready", 3, 2, pet.id, "Hi"]);
   });
 
+  it("lists photos with every filter", async () => {
+    const word = tag();
+    const pet = await create("Rex");
+    const photos: Schemas["Photo"][] = [];
+    for (let n = 0; n < 3; n++) {
+      const file = new Blob([png()], { type: "image/png" });
+      const fields = { file, pet: n < 2 ? pet.id : undefined, caption: `${word} ${n}` };
+      photos.push(ok(await api.POST("/v1/photos", { body: multipart(fields, "p.png") })));
+    }
+
+    const page = ok(
+      await api.GET("/v1/photos", {
+        params: {
+          query: { pet: pet.id, status: "ready", search: word, ordering: ["-created_at"], page: 1, page_size: 5 },
+        },
+      }),
+    );
+
+    assert.deepEqual(page.results.map((photo) => photo.id), [photos[1]?.id, photos[0]?.id]);
+    const failed = ok(await api.GET("/v1/photos", { params: { query: { search: word, status: "failed" } } }));
+    assert.equal(failed.count, 0);
+  });
+
   it("sends a presigned upload", async () => {
     const image = png(4, 5);
     const start = ok(
