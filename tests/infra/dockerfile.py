@@ -81,6 +81,8 @@ def problems(text: str) -> list[str]:
     command = commands[-1] if commands else None
     if not command or command[0] != "gunicorn" or command[-1] != "gatewayproject.wsgi:application":
         found.append("CMD must be exec form: gunicorn ... gatewayproject.wsgi:application")
-    if "requirements.py container" not in text:
+    if "--extra container" not in text:
         found.append("the image must install the runtime dependencies plus the container extra")
+    if "uv sync --locked" not in text:
+        found.append("the image must install exactly what uv.lock pins (uv sync --locked)")
     return found

@@ -33,12 +33,8 @@ BROKEN = [
         "gunicorn gatewayproject.wsgi:application",
         "CMD must be exec form",
     ),
-    (
-        "without the container extra",
-        "requirements.py container",
-        "requirements.py",
-        "container extra",
-    ),
+    ("without the container extra", " --extra container", "", "container extra"),
+    ("not from the lock", "uv sync --locked", "uv sync", "exactly what uv.lock pins"),
 ]
 
 
