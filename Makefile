@@ -134,7 +134,7 @@ infra-venvs: $(STAMP) $(CHECKOV_STAMP) $(ZAPPA_STAMP)  ## Create the infra tool 
 
 infra-check: infra-venvs  ## Validate infra/ offline: cfn-lint, SAM transform, rules, checkov, Dockerfile, Zappa
 	INFRA_CHECK=1 AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 \
-		$(BIN)/pytest $(PYTEST_PARALLEL) --dist loadgroup tests/infra
+		$(BIN)/pytest tests/infra
 
 $(CLIENTS_STAMP): clients/python/requirements-dev.txt
 	@test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)

@@ -2,16 +2,93 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.urls import clear_script_prefix, set_urlconf
 from rest_framework.test import APIClient
 
 from apps.api_keys import lookup
 from apps.common.events import DomainEvent, subscribe, unsubscribe
 from tests.api_keys.factories import APIKeyFactory
 from tests.factories import UserFactory
+
+# The PostgreSQL leg (`make test-postgres`: pytest -m "both_databases or postgres") runs what
+# can behave differently on the two databases, not the whole suite a second time: every
+# app's models, queries, services, selectors, admin, migrations and API suites (by file
+# name), the modules below (row locks, conditional updates and unique-key races, counters,
+# the key lookup's SQL, commit hooks, database timeouts), every module that reads
+# `connection.vendor`, and any module that sets `pytestmark = pytest.mark.both_databases`
+# itself. See docs/testing.md.
+BOTH_DATABASES_FILE_NAMES = frozenset(
+    {
+        "test_api.py",
+        "test_views.py",
+        "test_models.py",
+        "test_queries.py",
+        "test_selectors.py",
+        "test_services.py",
+        "test_admin.py",
+        "test_concurrency.py",
+        "test_migrations.py",
+    }
+)
+BOTH_DATABASES_MODULES = frozenset(
+    {
+        "tests/api_keys/test_counters.py",
+        "tests/api_keys/test_lookup.py",
+        "tests/api_keys/test_throttling.py",
+        "tests/common/test_events.py",
+        "tests/idempotency/test_stores.py",
+        "tests/identity/test_authentication.py",
+        "tests/identity/test_metering.py",
+        "tests/photos/test_notifications.py",
+        "tests/pets/test_conditional.py",
+        "tests/photos/test_uploads.py",
+        "tests/project/test_database_timeouts.py",
+    }
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A renamed module would silently drop out of the PostgreSQL leg: fail loudly instead.
+    missing = sorted(m for m in BOTH_DATABASES_MODULES if not (ROOT / m).is_file())
+    if missing:
+        raise pytest.UsageError(
+            f"tests/conftest.py BOTH_DATABASES_MODULES names missing files: {missing}"
+        )
+
+
+@functools.cache
+def _runs_on_both_databases(path: Path) -> bool:
+    if path.name in BOTH_DATABASES_FILE_NAMES:
+        return True
+    if path.relative_to(ROOT).as_posix() in BOTH_DATABASES_MODULES:
+        return True
+    return "connection.vendor" in path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _default_url_prefix() -> Iterator[None]:
+    """Every test starts with Django's default script prefix and URLconf.
+
+    Both are thread-local and outlive a request: one through a real WSGI handler (the Lambda
+    adapter under a stage) leaves the thread's prefix at /prod/, the test client never
+    resets it, and a later test's reverse() would carry the stage.
+    """
+    yield
+    clear_script_prefix()
+    set_urlconf(None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _runs_on_both_databases(item.path):
+            item.add_marker(pytest.mark.both_databases)
 
 
 @pytest.fixture(autouse=True)

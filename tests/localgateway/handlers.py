@@ -1,4 +1,4 @@
-"""Lambda handlers for the gateway's tests: echo the event, sleep, fail, misbehave."""
+"""Lambda handlers for the gateway's tests: echo the event, sleep, hold, fail, misbehave."""
 
 from __future__ import annotations
 
@@ -6,13 +6,37 @@ import base64
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
+
+# How long a held handler waits for its release at most, so a failed test leaves no thread
+# or worker behind for long; the tests release it long before.
+HOLD_LIMIT_S = 120
+
+
+def hold_until_released(directory: str) -> None:
+    """Touch `directory`/started, then wait until `directory`/release exists.
+
+    Tests use it for a handler that is still running for certain while they check
+    something, and that ends when they say so: no guess at how long anything takes.
+    """
+    (Path(directory) / "started").touch()
+    release = Path(directory) / "release"
+    deadline = time.monotonic() + HOLD_LIMIT_S
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Return the event as JSON, plus a cookie and a backend CORS header to be replaced."""
+    """Return the event as JSON, plus a cookie and a backend CORS header to be replaced.
+
+    /sleep?s=N sleeps N seconds first; /hold?dir=D holds until the test releases it.
+    """
+    parameters = event.get("queryStringParameters") or {}
     if event.get("rawPath", "").endswith("/sleep"):
-        time.sleep(float((event.get("queryStringParameters") or {}).get("s", "5")))
+        time.sleep(float(parameters.get("s", "5")))
+    if event.get("rawPath", "").endswith("/hold"):
+        hold_until_released(parameters["dir"])
     return {
         "statusCode": 200,
         "headers": {
@@ -65,5 +89,7 @@ def huge(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def nap(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "hold" in event:
+        hold_until_released(event["hold"])
     time.sleep(float(event.get("nap", 0)))
     return {"statusCode": 200, "body": "awake"}

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.localgateway.conftest import TEMPLATE
+from tests.subprocesses import SERVER_START_S
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +27,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(*args: str) -> tuple[subprocess.Popen[bytes], str]:
+def start(*args: str, template: Path = TEMPLATE) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -40,7 +41,7 @@ def start(*args: str) -> tuple[subprocess.Popen[bytes], str]:
             "rungateway",
             f"127.0.0.1:{port}",
             "--template",
-            str(TEMPLATE),
+            str(template),
             *args,
         ],
         cwd=ROOT,
@@ -48,7 +49,7 @@ def start(*args: str) -> tuple[subprocess.Popen[bytes], str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + SERVER_START_S
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -85,11 +86,38 @@ def run_rungateway(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# The integration timeout the servers below run with: far above what any request here takes,
+# even on a loaded machine, so only a handler held past it times out (a 503, as the function
+# timeout is longer still: see `roomy_template`).
+TIMEOUT_S = "10"
+
+
 @pytest.fixture(scope="module")
-def gateway() -> Iterator[str]:
-    process, url = start("--handler", "tests.localgateway.handlers.echo", "--timeout", "1")
+def roomy_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test template with a 60 s function timeout instead of 2 s."""
+    path = tmp_path_factory.mktemp("template") / "template.yaml"
+    text = TEMPLATE.read_text()
+    assert "    Timeout: 2\n" in text
+    path.write_text(text.replace("    Timeout: 2\n", "    Timeout: 60\n"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def gateway(roomy_template: Path) -> Iterator[str]:
+    process, url = start(
+        "--handler", "tests.localgateway.handlers.echo", "--timeout", TIMEOUT_S,
+        template=roomy_template,
+    )  # fmt: skip
     yield url
     stop(process)
+
+
+def wait_for(path: Path) -> None:
+    """Until a held handler has started (it touches the file): a bound only against hangs."""
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.01)
 
 
 def raw(url: str, payload: bytes, *, read: bool = True) -> bytes:
@@ -175,26 +203,34 @@ def test_a_client_that_disconnects_mid_body_does_not_hurt(gateway: str) -> None:
     assert still_serving(gateway)
 
 
-def test_a_handler_past_the_timeout_is_503_and_the_server_keeps_serving(gateway: str) -> None:
-    response = httpx.get(f"{gateway}/prod/v1/sleep?s=3", timeout=10)
+def test_a_handler_past_the_timeout_is_503_and_the_server_keeps_serving(
+    gateway: str, tmp_path: Path
+) -> None:
+    # Held until after the timeout: it cannot finish in time, however fast the machine.
+    response = httpx.get(f"{gateway}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60)
+    (tmp_path / "release").touch()
 
     assert response.status_code == 503
     assert response.json() == {"message": "Service Unavailable"}
     assert still_serving(gateway)
 
 
-def test_a_slow_request_does_not_block_others(gateway: str) -> None:
+def test_a_slow_request_does_not_block_others(gateway: str, tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
-        slow = pool.submit(httpx.get, f"{gateway}/prod/v1/sleep?s=0.8", timeout=10)
-        time.sleep(0.1)
-        started = time.monotonic()
-        fast = [pool.submit(httpx.get, f"{gateway}/prod/v1/pets") for _ in range(5)]
+        slow = pool.submit(
+            httpx.get, f"{gateway}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60
+        )
+        wait_for(tmp_path / "started")
+        fast = [pool.submit(httpx.get, f"{gateway}/prod/v1/pets", timeout=60) for _ in range(5)]
         statuses = [future.result().status_code for future in fast]
-        fast_done = time.monotonic() - started
+        # All five were answered while the slow handler was still running (it runs until
+        # released), which no ordering of a blocking server could do.
+        slow_was_running = not slow.done()
+        (tmp_path / "release").touch()
         assert slow.result().status_code == 200
 
     assert statuses == [200] * 5
-    assert fast_done < 0.7  # they finished while the slow one was still sleeping
+    assert slow_was_running
 
 
 def test_a_non_dict_result_gets_the_gateway_answer() -> None:
@@ -210,21 +246,27 @@ def test_a_non_dict_result_gets_the_gateway_answer() -> None:
     assert output.count('"status":"200"') == 2  # one access-log line each
 
 
-def test_isolate_runs_the_handler_in_worker_processes_and_replaces_a_timed_out_one() -> None:
+def test_isolate_runs_the_handler_in_worker_processes_and_replaces_a_timed_out_one(
+    roomy_template: Path, tmp_path: Path
+) -> None:
+    # A new worker's start-up counts against the timeout, so the timeout is generous; the
+    # held request cannot finish in time however fast the machine is.
     process, url = start(
-        "--handler", "tests.localgateway.handlers.echo", "--isolate", "2", "--timeout", "1"
-    )
+        "--handler", "tests.localgateway.handlers.echo", "--isolate", "2", "--timeout", TIMEOUT_S,
+        template=roomy_template,
+    )  # fmt: skip
     try:
-        first = httpx.get(f"{url}/prod/v1/pets", timeout=30)
-        timed_out = httpx.get(f"{url}/prod/v1/sleep?s=5", timeout=30)
-        after = httpx.get(f"{url}/prod/v1/pets", timeout=30)
+        first = httpx.get(f"{url}/prod/v1/pets", timeout=60)
+        timed_out = httpx.get(f"{url}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60)
+        after = httpx.get(f"{url}/prod/v1/pets", timeout=60)
     finally:
         stop(process)
 
+    assert (tmp_path / "started").exists()  # the held request did reach a worker
     assert first.status_code == after.status_code == 200
     assert timed_out.status_code == 503
     assert int(first.headers["x-handler-pid"]) != process.pid
-    # The worker that served `first` took the slow request and was killed; a new one answered.
+    # The worker that served `first` took the held request and was killed; a new one answered.
     assert after.headers["x-handler-pid"] != first.headers["x-handler-pid"]
 
 

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from tests.localgateway.test_rungateway import ROOT, free_port
 from tests.photos.images import png
+from tests.subprocesses import wait_for_http
 
 ORIGIN = "https://app.example.com"  # the template's default CorsAllowedOrigins
 
@@ -56,15 +56,7 @@ def _manage(env: dict[str, str], *args: str) -> str:
 
 
 def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
+    wait_for_http(url, process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

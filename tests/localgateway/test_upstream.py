@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.localgateway.test_rungateway import ROOT, free_port, run_rungateway, start, stop
+from tests.subprocesses import wait_for_http
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +44,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{url}/health", timeout=1)
-            break
-        except httpx.HTTPError:
-            import time
-
-            time.sleep(0.1)
+    wait_for_http(f"{url}/health", process)
     yield url
     process.terminate()
     process.wait(timeout=10)

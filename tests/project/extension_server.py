@@ -52,7 +52,9 @@ def serve(extension: FakeExtension) -> Iterator[FakeExtension]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     extension.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever to notice; its default 0.5 s poll would add half a
+    # second to every test that uses this server.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield extension
