@@ -3,8 +3,10 @@
 Public surface (what the template, Zappa and other code may name):
 
 - `lambda_runtime.handler`: the entry points `handler` (HTTP: API Gateway HTTP and REST
-  APIs, ALB, Function URLs), `manage` (allow-listed management commands by direct invoke)
-  and `process_photos` (S3 notifications and the sweep schedule). Importing it runs the
+  APIs, ALB, Function URLs), `manage` (allow-listed management commands by direct invoke),
+  `process_photos` (S3 notifications and the sweep schedule), `authorize_api_key` (the
+  optional key authorizer) and `websocket` (the WebSocket API's routes, handed-off fan-outs
+  and the connection sweep). Importing it runs the
   init phase (settings, `django.setup()`), so nothing else imports it.
 - `lambda_runtime.adapter.LambdaWSGIAdapter`: Mangum's event parsing and response shaping
   around any Django WSGI application, with `error_result` for answers it makes itself.
