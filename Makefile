@@ -36,7 +36,7 @@ PYTEST_PARALLEL := -n $(PYTEST_WORKERS)
 .DEFAULT_GOAL := help
 .PHONY: help install lock lock-check migrate run runserver lint typecheck migrations-check \
 	test-sqlite test-postgres fuzz test clean package test-package bench-api-keys bench-conditional \
-	bench-lambda bench-photos load-photos bench-gateway bench-scale bench-realtime infra-venvs \
+	bench-lambda bench-photos load-photos bench-key-timing bench-gateway bench-scale bench-realtime infra-venvs \
 	infra-check clients test-clients
 
 help:  ## List the targets
@@ -171,6 +171,9 @@ bench-realtime: install  ## Fan-out of one event to 1, 100, 1,000 WebSocket clie
 
 bench-photos: install  ## Photo benchmark: per format, time and peak memory vs Pillow's thumbnail() (not in test)
 	$(BIN)/python benchmarks/bench_photos.py
+
+bench-key-timing: install  ## Benchmark: an unknown key prefix against a known one with a wrong secret, A/A control (not in test)
+	$(BIN)/python benchmarks/bench_key_timing.py
 
 load-photos: install  ## Load test: 16 concurrent flood-PNG uploads to gunicorn on PostgreSQL (PG_URL; not in test)
 	PG_URL="$(PG_URL)" $(BIN)/python benchmarks/load_photos.py

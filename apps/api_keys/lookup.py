@@ -22,10 +22,11 @@ from typing import Any
 from apps.api_keys import conf
 from apps.api_keys.models import APIKey
 
-# Bounds the memory a flood of distinct valid keys can take; unknown prefixes are not kept.
+# Bounds the memory a flood of distinct prefixes (known or not) can take.
 MAX_KEYS = 1024
 
-_keys: dict[str, tuple[float, APIKey]] = {}  # prefix -> (expires, monotonic seconds; key)
+# prefix -> (expires, monotonic seconds; the key, or None for a prefix no key has)
+_keys: dict[str, tuple[float, APIKey | None]] = {}
 _lock = threading.Lock()
 
 
@@ -43,17 +44,22 @@ def api_key_read(prefix: str) -> APIKey | None:
     A key without a meter row (inserted without save()) has none cached: `key.meter` raises.
     """
     try:
-        key: APIKey = APIKey.objects.select_related("plan", "owner", "meter").get(prefix=prefix)
+        key: APIKey | None = APIKey.objects.select_related("plan", "owner", "meter").get(
+            prefix=prefix
+        )
     except APIKey.DoesNotExist:
-        _keys.pop(prefix, None)
-        return None
+        # Kept too: a known prefix is answered from here, so an unknown one must be, or how
+        # fast a refusal comes tells which prefixes exist (benchmarks/bench_key_timing.py).
+        # A key created later is found at once in this process (post_save empties the
+        # cache) and within KEY_CACHE_SECONDS in the others.
+        key = None
     seconds = conf.api_key_settings().KEY_CACHE_SECONDS
     if seconds > 0:
         _keep(prefix, key, time.monotonic() + seconds)
     return key
 
 
-def _keep(prefix: str, key: APIKey, expires: float) -> None:
+def _keep(prefix: str, key: APIKey | None, expires: float) -> None:
     with _lock:
         _keys.pop(prefix, None)  # re-inserted last: the dict's order is the age order
         if len(_keys) >= MAX_KEYS:

@@ -61,12 +61,26 @@ def test_the_read_loads_plan_owner_and_meter_in_one_query(
         assert found.meter.key is found
 
 
-def test_an_unknown_prefix_is_none_and_not_kept(make_key, django_assert_num_queries) -> None:
+def test_an_unknown_prefix_is_kept_like_a_known_one(make_key, django_assert_num_queries) -> None:
+    """Timing parity: a known prefix is answered from the cache, so an unknown one is too;
+    otherwise a refusal's speed tells which prefixes exist (make bench-key-timing)."""
     make_key()
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert api_key_by_prefix("NOPE1234") is None
         assert api_key_by_prefix("NOPE1234") is None
+
+
+def test_a_prefix_kept_as_unknown_is_found_once_a_key_has_it(make_key) -> None:
+    key = make_key()
+    assert api_key_by_prefix("ABCDEFGH") is None  # kept as unknown
+
+    key.prefix = "ABCDEFGH"
+    key.save()  # post_save empties this process's cache
+
+    found = api_key_by_prefix("ABCDEFGH")
+    assert found is not None
+    assert found.pk == key.pk
 
 
 def test_a_read_key_is_kept_until_its_time_is_up(
