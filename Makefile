@@ -57,9 +57,10 @@ $(STAMP): uv.lock pyproject.toml $(UV)
 
 install: $(STAMP)  ## Create .venv and install the app with its dev tools, exactly as uv.lock pins them
 
-lock: $(UV)  ## Refresh uv.lock and infra/tools/uv.lock after editing pyproject.toml (UPGRADE=1: newest allowed)
+lock: $(UV)  ## Refresh uv.lock, infra/tools/uv.lock and clients/tools/uv.lock after editing a pyproject.toml (UPGRADE=1: newest allowed)
 	$(UV) lock $(if $(UPGRADE),--upgrade)
 	$(UV) lock --project infra/tools $(if $(UPGRADE),--upgrade)
+	$(UV) lock --project clients/tools $(if $(UPGRADE),--upgrade)
 	echo "uv==$(UV_VERSION)" | $(UV) pip compile --quiet --universal --generate-hashes \
 		--no-header --no-annotate - -o $(UV_VENV)/requirements.txt
 	cmp -s $(UV_VENV)/requirements.txt $(UV_REQUIREMENTS) || cp $(UV_VENV)/requirements.txt $(UV_REQUIREMENTS)
@@ -67,6 +68,7 @@ lock: $(UV)  ## Refresh uv.lock and infra/tools/uv.lock after editing pyproject.
 lock-check: $(UV)  ## Fail fast when pyproject.toml and the locks disagree
 	@$(UV) lock --check --quiet || { echo "uv.lock does not match pyproject.toml: run make lock" >&2; exit 1; }
 	@$(UV) lock --check --quiet --project infra/tools || { echo "infra/tools/uv.lock is stale: run make lock" >&2; exit 1; }
+	@$(UV) lock --check --quiet --project clients/tools || { echo "clients/tools/uv.lock is stale: run make lock" >&2; exit 1; }
 
 
 migrate: install  ## Apply database migrations (SQLite file db.sqlite3 by default)
@@ -136,11 +138,12 @@ infra-check: infra-venvs  ## Validate infra/ offline: cfn-lint, SAM transform, r
 	INFRA_CHECK=1 AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=eu-west-1 \
 		$(BIN)/pytest tests/infra
 
-$(CLIENTS_STAMP): clients/python/requirements-dev.txt
-	@test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
-	@echo "Installing openapi-python-client and the client test tools into $(CLIENTS_VENV) ..."
-	@$(CLIENTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-r clients/python/requirements-dev.txt
+# uv sync removes what its lock does not list, the installed client included: install it again.
+$(CLIENTS_STAMP): clients/tools/uv.lock clients/tools/pyproject.toml $(UV)
+	@echo "Installing openapi-python-client and the client test tools (clients/tools/uv.lock) into $(CLIENTS_VENV) ..."
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CLIENTS_VENV) $(UV) sync --quiet --locked \
+		--project clients/tools --python $(PYTHON)
+	@rm -f $(CLIENTS_VENV)/.client-installed
 	@touch $@
 
 clients: install $(CLIENTS_STAMP)  ## Regenerate clients/openapi/openapi.json and both SDKs from the app (docs/clients.md)

@@ -3,7 +3,7 @@ and both SDKs from it; `check` (make test-clients) fails when any of them is sta
 document, and type-checks the Python layer; `test` builds the TypeScript client and runs both
 SDKs' suites against one live `rungateway` (scripts/client_sdks_live.py).
 
-The Python generator runs from .venv-clients (clients/python/requirements-dev.txt, pinned);
+The Python generator runs from .venv-clients (clients/tools/uv.lock);
 the TypeScript one and the linter from node_modules installed by `npm ci` from each
 package-lock.json, reused across runs and checkouts by the lock's hash. Without node/npm the
 TypeScript leg and the lint are skipped with a message, unless CI is set.
