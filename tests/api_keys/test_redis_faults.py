@@ -18,7 +18,8 @@ from apps.api_keys.counters import get_usage_store
 from tests.api_keys.test_redis_bucket import REDIS_URL
 from tests.faults import FaultProxy
 
-pytestmark = pytest.mark.django_db
+# Fault suite (docs/hardening.md): runs on SQLite and in the PostgreSQL leg.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from django.db import OperationalError
 from tests.lambda_runtime import events
 from tests.lambda_runtime.conftest import Invoke, body_json
 
-pytestmark = pytest.mark.django_db
+# Fault suite (docs/hardening.md): runs on SQLite and in the PostgreSQL leg.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 SERVICE_UNAVAILABLE = {"message": "Service Unavailable"}
 

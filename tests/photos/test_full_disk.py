@@ -20,7 +20,8 @@ from rest_framework.test import APIClient
 from apps.photos.models import Photo
 from tests.faults import SmallDisk
 
-pytestmark = pytest.mark.django_db
+# Fault suite (docs/hardening.md): runs on SQLite and in the PostgreSQL leg.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 UNAVAILABLE = {"message": "Service Unavailable"}
 

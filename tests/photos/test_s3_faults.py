@@ -17,7 +17,8 @@ from apps.photos.processing import Outcome
 from tests.photos.conftest import Bucket
 from tests.photos.images import jpeg
 
-pytestmark = pytest.mark.django_db
+# Fault suite (docs/hardening.md): runs on SQLite and in the PostgreSQL leg.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 UNAVAILABLE = {"message": "Service Unavailable"}
 

@@ -19,7 +19,8 @@ from localgateway.server import GatewayApp
 from localgateway.spec import load_spec
 from tests.localgateway.conftest import TEMPLATE
 
-pytestmark = pytest.mark.django_db
+# Fault suite (docs/hardening.md): runs on SQLite and in the PostgreSQL leg.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 SERVICE_UNAVAILABLE = {"message": "Service Unavailable"}
 
