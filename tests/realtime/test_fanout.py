@@ -21,7 +21,8 @@ from apps.realtime.models import Connection
 from tests.api_keys.factories import APIKeyFactory
 from tests.realtime.conftest import ENDPOINT, FakeGateway
 
-pytestmark = pytest.mark.django_db
+# On PostgreSQL too: conditional UPDATEs (tickets), row locks (the limit), the fan-out joins.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 Capture = Callable[..., AbstractContextManager[Any]]
 Connect = Callable[..., Connection]

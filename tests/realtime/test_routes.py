@@ -19,7 +19,8 @@ from tests.api_keys.factories import APIKeyFactory, UsagePlanFactory
 from tests.realtime import events
 from tests.realtime.conftest import ENDPOINT, FakeGateway
 
-pytestmark = pytest.mark.django_db
+# On PostgreSQL too: conditional UPDATEs (tickets), row locks (the limit), the fan-out joins.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 def body(result: dict[str, Any]) -> Any:
