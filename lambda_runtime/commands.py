@@ -25,7 +25,17 @@ logger = logging.getLogger("gatewayproject.lambda")
 # would end up in the invocation payload and logs); `create_admin` generates the password
 # and returns it in the output only, which is never logged.
 ALLOWED_COMMANDS = frozenset(
-    {"migrate", "showmigrations", "check", "collectstatic", "create_admin", "idempotency_sweep"}
+    {
+        "migrate",
+        "showmigrations",
+        "check",
+        "collectstatic",
+        "create_admin",
+        "idempotency_sweep",
+        # The REST front door's drift repair (docs/rest-api.md); it only reads and writes
+        # this stack's usage plans and keys in API Gateway.
+        "sync_usage_plans",
+    }
 )
 # Commands that would otherwise stop at a prompt no one can answer.
 NON_INTERACTIVE = frozenset({"migrate", "collectstatic"})

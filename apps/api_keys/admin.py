@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
@@ -18,28 +18,66 @@ from apps.api_keys import (
     selectors,
     services,
 )
+from apps.api_keys.admin_gateway import GATEWAY_FIELDS, GatewaySyncAdminMixin, key_usage_days
 from apps.api_keys.admin_users import register_user_admin
 from apps.api_keys.charts import daily_usage_svg
+from apps.api_keys.gateway import hooks, keys, plans
 from apps.api_keys.models import APIKey, UsagePlan
 
 RAW_KEY_ATTR = "_api_key_raw"
+KEY_ERROR_ATTR = "_api_key_not_created"
 
 
 @admin.register(UsagePlan)
-class UsagePlanAdmin(admin.ModelAdmin[UsagePlan]):
-    list_display = ("name", "rate", "burst", "limit", "period", "offset", "key_count")
+class UsagePlanAdmin(GatewaySyncAdminMixin, admin.ModelAdmin[UsagePlan]):
+    list_display = (
+        "name",
+        "rate",
+        "burst",
+        "limit",
+        "period",
+        "offset",
+        "key_count",
+        "gateway_state",
+    )
     search_fields = ("name", "description")
     list_filter = ("period",)
-    readonly_fields = ("created_at", "updated_at")
-    fieldsets = (
-        (None, {"fields": ("name", "description")}),
-        ("Throttle (token bucket, per key)", {"fields": ("rate", "burst")}),
-        ("Quota (per key, UTC periods)", {"fields": ("limit", "period", "offset")}),
-        ("History", {"fields": ("created_at", "updated_at")}),
-    )
+    readonly_fields = ("created_at", "updated_at", *GATEWAY_FIELDS)
+    actions = ("sync_with_gateway",)
+
+    def get_fieldsets(self, request: HttpRequest, obj: UsagePlan | None = None) -> Any:
+        return [
+            (None, {"fields": ("name", "description")}),
+            ("Throttle (token bucket, per key)", {"fields": ("rate", "burst")}),
+            ("Quota (per key, UTC periods)", {"fields": ("limit", "period", "offset")}),
+            ("History", {"fields": ("created_at", "updated_at")}),
+            *(self.gateway_fieldsets() if obj is not None else ()),
+        ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[UsagePlan]:
-        return super().get_queryset(request).annotate(key_total=Count("api_keys"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("gateway")
+            .annotate(key_total=Count("api_keys"))
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: UsagePlan, form: ModelForm[UsagePlan], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        hooks.push_plan_on_commit(obj)
+
+    def delete_model(self, request: HttpRequest, obj: UsagePlan) -> None:
+        super().delete_model(request, obj)
+        self.after_delete()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[UsagePlan]) -> None:
+        super().delete_queryset(request, queryset)
+        self.after_delete()
+
+    def push_to_gateway(self, obj: UsagePlan) -> bool:
+        return plans.plan_push(plan=obj)
 
     @admin.display(description="keys", ordering="key_total")
     def key_count(self, plan: UsagePlan) -> int:
@@ -47,7 +85,7 @@ class UsagePlanAdmin(admin.ModelAdmin[UsagePlan]):
 
 
 @admin.register(APIKey)
-class APIKeyAdmin(admin.ModelAdmin[APIKey]):
+class APIKeyAdmin(GatewaySyncAdminMixin, admin.ModelAdmin[APIKey]):
     list_display = (
         "name",
         "prefix",
@@ -58,17 +96,18 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         "usage_this_period",
         "created",
         "expiry_date",
+        "gateway_state",
     )
     list_filter = ("plan", "revoked", "created")
-    list_select_related = ("owner", "plan", "meter")
+    list_select_related = ("owner", "plan", "meter", "gateway")
     search_fields = ("name", "prefix", "owner__username", "owner__email")
     autocomplete_fields = ("owner",)
     ordering = ("-created",)
-    actions = ("revoke_keys", "reset_usage")
+    actions = ("revoke_keys", "reset_usage", "sync_with_gateway")
     change_form_template = "admin/api_keys/apikey/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[APIKey]:
-        return super().get_queryset(request).select_related("owner", "plan", "meter")
+        return super().get_queryset(request).select_related("owner", "plan", "meter", "gateway")
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # A changelist URL filter on the hash (?hashed_key__startswith=...) would let a
@@ -90,12 +129,21 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
             "created",
             "last_used",
             "usage_this_period",
+            *(GATEWAY_FIELDS if self.gateway_fieldsets() else ()),
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: APIKey | None = None) -> list[str]:
         if obj is None:
             return []
-        fixed = ["prefix", "owner", "status_label", "created", "last_used", "usage_this_period"]
+        fixed = [
+            "prefix",
+            "owner",
+            "status_label",
+            "created",
+            "last_used",
+            "usage_this_period",
+            *GATEWAY_FIELDS,
+        ]
         # A revoked key is final: nothing about it changes any more.
         return [*fixed, "name", "plan", "expiry_date"] if obj.revoked else fixed
 
@@ -120,14 +168,37 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
             # Only the fields the form changed: a full save would write back the `revoked`
             # value loaded with the page, undoing a revocation made in the meantime.
             obj.save(update_fields=form.changed_data)
+            hooks.push_key_on_commit(obj)
             return
         # Kept on this request only and rendered by response_add: never in a message,
         # session or cookie, never in a log.
-        setattr(request, RAW_KEY_ATTR, services.api_key_save_new(key=obj))
+        try:
+            setattr(request, RAW_KEY_ATTR, services.api_key_save_new(key=obj))
+        except services.KeyNotCreatedError as exc:
+            setattr(request, KEY_ERROR_ATTR, str(exc))
+
+    def log_addition(self, request: HttpRequest, obj: APIKey, message: Any) -> Any:
+        # Nothing was added when API Gateway refused the key.
+        return None if obj.pk is None else super().log_addition(request, obj, message)
+
+    def delete_model(self, request: HttpRequest, obj: APIKey) -> None:
+        super().delete_model(request, obj)
+        self.after_delete()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:
+        super().delete_queryset(request, queryset)
+        self.after_delete()
+
+    def push_to_gateway(self, obj: APIKey) -> bool:
+        return keys.key_push(key=obj)
 
     def response_add(
         self, request: HttpRequest, obj: APIKey, post_url_continue: str | None = None
     ) -> HttpResponse:
+        error = getattr(request, KEY_ERROR_ATTR, None)
+        if error is not None:
+            self.message_user(request, f"No key was made. {error}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
         raw_key = getattr(request, RAW_KEY_ATTR, None)
         if raw_key is None or "_popup" in request.POST:
             return super().response_add(request, obj, post_url_continue)
@@ -152,7 +223,7 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         key = self.get_object(request, object_id)
         extra: dict[str, Any] = dict(extra_context or {})
         if key is not None:
-            days = selectors.api_key_daily_usage(key=key, today=conf.now().date())
+            days, extra["usage_source"] = key_usage_days(key, conf.now().date())
             extra["usage_days"] = days
             extra["usage_chart"] = daily_usage_svg(days, chart_id=f"usage-{key.pk}")
         return super().change_view(request, object_id, form_url, extra)

@@ -45,6 +45,14 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="api_keys.E006",
             )
         )
+    if config.GATEWAY_REST_API_ID and not config.GATEWAY_STAGE:
+        errors.append(
+            Error(
+                "API_KEYS['GATEWAY_REST_API_ID'] is set without API_KEYS['GATEWAY_STAGE'].",
+                hint="Usage plans apply to one stage: set API_GATEWAY_REST_STAGE too.",
+                id="api_keys.E007",
+            )
+        )
     vendors = {c.vendor for c in connections.all(initialized_only=False)}
     if vendors - SUPPORTED_VENDORS:
         errors.append(

@@ -33,6 +33,22 @@ class APIKeySettings:
     # Seconds each process keeps a key it read (apps.api_keys.lookup); 0 reads it on every
     # request. Revocation and plan changes still apply from the next request.
     KEY_CACHE_SECONDS: float = 30.0
+    # The REST API front door (docs/rest-api.md). Its id (env API_GATEWAY_REST_API_ID) turns
+    # the sync on: plans and keys made in the admin become API Gateway usage plans and keys
+    # on GATEWAY_STAGE (env API_GATEWAY_REST_STAGE). Empty: nothing is sent to AWS.
+    GATEWAY_REST_API_ID: str = ""
+    GATEWAY_STAGE: str = ""
+    # True (env API_KEYS_GATEWAY_METERING): a request whose key API Gateway already checked
+    # and metered against its usage plan (the REST API's `requestContext.identity`) is not
+    # metered again here. Requests through any other door are metered as always.
+    GATEWAY_METERING: bool = False
+    # The control plane's endpoint (env API_GATEWAY_ENDPOINT_URL): empty for AWS's own.
+    GATEWAY_ENDPOINT_URL: str = ""
+    # Seconds each control-plane call may take (connect and read) before the sync gives up.
+    GATEWAY_TIMEOUT_SECONDS: float = 5.0
+    # Gateway keys and plans named as this stack's but unknown here are deleted by the sync
+    # once older than this (seconds), so a key whose creation is still committing is spared.
+    GATEWAY_ORPHAN_GRACE_SECONDS: int = 900
 
 
 DEFAULTS = APIKeySettings()

@@ -287,3 +287,7 @@ class UserDailyUsage(models.Model):
 
 KeyMeter.daily_model = DailyUsage
 UserMeter.daily_model = UserDailyUsage
+
+
+# Registered with this app: the REST API front door's sync records.
+from apps.api_keys.gateway.models import GatewayAPIKey, GatewayUsagePlan  # noqa: E402,F401

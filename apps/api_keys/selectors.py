@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 # longer or of another shape is refused before hashing or touching the database.
 MAX_KEY_LENGTH = 128
 KEY_FORMAT = re.compile(r"[A-Za-z0-9]{1,16}\.[A-Za-z0-9]{1,111}")
+# The same key as the REST API front door spells it: no dot, the prefix its first 8
+# characters (apps.api_keys.gateway.names.gateway_value).
+GATEWAY_KEY_FORMAT = re.compile(r"[A-Za-z0-9]{9,128}")
+PREFIX_LENGTH = 8
 
 _generator = KeyGenerator()
 # Verified against when the prefix is unknown, so an unknown prefix costs the same hash
@@ -47,8 +51,10 @@ def api_key_from_raw(*, raw_key: str, now: datetime.datetime, kept: bool = False
     Raises KeyRejectedError for a malformed, unknown, wrong, revoked or expired key, or one
     whose owner is inactive.
     """
-    if len(raw_key) > MAX_KEY_LENGTH or not KEY_FORMAT.fullmatch(raw_key):
+    canonical = canonical_key(raw_key)
+    if canonical is None:
         raise KeyRejectedError("malformed")
+    raw_key = canonical
     prefix = raw_key.partition(".")[0]
     key = api_key_by_prefix(prefix) if kept else api_key_read(prefix)
     # Always one constant-time verify, whether or not the prefix exists.
@@ -62,6 +68,17 @@ def api_key_from_raw(*, raw_key: str, now: datetime.datetime, kept: bool = False
     if not hasattr(key, "meter"):  # only for keys inserted without save()
         key.meter = KeyMeter.objects.get_or_create(key=key)[0]
     return key
+
+
+def canonical_key(raw_key: str) -> str | None:
+    """`prefix.secret` for a key in either spelling (with or without the dot), else None."""
+    if len(raw_key) > MAX_KEY_LENGTH:
+        return None
+    if KEY_FORMAT.fullmatch(raw_key):
+        return raw_key
+    if GATEWAY_KEY_FORMAT.fullmatch(raw_key):
+        return f"{raw_key[:PREFIX_LENGTH]}.{raw_key[PREFIX_LENGTH:]}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ from django.db import IntegrityError, transaction
 
 from apps.api_keys import events
 from apps.api_keys.counters import Metered
+from apps.api_keys.gateway import client as gateway
+from apps.api_keys.gateway import hooks as gateway_hooks
+from apps.api_keys.gateway.client import GatewayError
+from apps.api_keys.gateway.keys import key_import
+from apps.api_keys.gateway.names import gateway_value
 from apps.api_keys.models import APIKey, UsagePlan
 from apps.api_keys.periods import period_start
 from apps.common.events import publish
@@ -18,6 +23,13 @@ logger = logging.getLogger(__name__)
 
 # Prefixes are 8 random alphanumerics (62**8); a clash is rare but must not be a 500.
 _PREFIX_ATTEMPTS = 5
+
+
+class KeyNotCreatedError(Exception):
+    """The REST API front door's API Gateway did not take the new key, so none was made.
+
+    The message says why (fit for the admin); trying again later is safe.
+    """
 
 
 def api_key_create(
@@ -37,16 +49,29 @@ def api_key_create(
 
 
 def api_key_save_new(*, key: APIKey) -> str:
-    """Give an unsaved key its prefix and hashed secret, save it; returns the raw key."""
+    """Give an unsaved key its prefix and hashed secret, save it; returns the raw key.
+
+    With the REST API front door (API_KEYS["GATEWAY_REST_API_ID"]) the key is created in
+    API Gateway too, with its value, in the same transaction: the value exists only now.
+    Then the raw key returned is the spelling API Gateway takes (no dot); if API Gateway
+    refuses, nothing is saved and KeyNotCreatedError says why.
+    """
     for attempt in range(1, _PREFIX_ATTEMPTS + 1):
         raw_key = APIKey.objects.assign_key(key)
         try:
             with transaction.atomic():
                 key.save()
+                if gateway.enabled():
+                    key_import(key=key, raw_key=raw_key)
+                    raw_key = gateway_value(raw_key)
         except IntegrityError:
             if attempt == _PREFIX_ATTEMPTS or not _prefix_taken(key.prefix):
                 raise
             continue
+        except GatewayError as exc:
+            key.pk, key._state.adding = None, True
+            logger.warning("API key not created: API Gateway refused it", extra={"error": str(exc)})
+            raise KeyNotCreatedError(f"API Gateway did not take the key: {exc}") from exc
         logger.info("API key created", extra={"keyPrefix": key.prefix, "ownerId": key.owner_id})
         return raw_key
     raise AssertionError("unreachable")  # pragma: no cover
@@ -65,6 +90,8 @@ def api_key_revoke(*, key: APIKey) -> bool:
     if updated:
         logger.info("API key revoked", extra={"keyPrefix": key.prefix})
         publish(events.api_key_event(events.REVOKED, key))
+        # Disabled in API Gateway too (REST front door); Django refuses it from now on.
+        gateway_hooks.push_key_on_commit(key)
     return bool(updated)
 
 

@@ -12,6 +12,8 @@ from rest_framework.throttling import BaseThrottle
 from apps.api_keys import conf
 from apps.api_keys.authentication import APIKeyAuthentication
 from apps.api_keys.counters import GONE, QUOTA, STALE, Admission, Metered, get_usage_store
+from apps.api_keys.gateway.metering import metered_by_gateway
+from apps.api_keys.lookup import api_key_read
 from apps.api_keys.models import APIKey
 from apps.api_keys.users import NoPlanError
 
@@ -73,6 +75,10 @@ class UsagePlanThrottle(BaseThrottle):
             raise PermissionDenied("Forbidden") from None
         if key is None:
             return True
+        if metered_by_gateway(request._request.META, key):
+            # API Gateway's usage plan admitted and counted it already (REST front door).
+            self._still_usable(request, key)
+            return True
         now = conf.now()
         # A key from the x-api-key header may be one this process kept (apps.api_keys.lookup):
         # the UPDATE re-checks it, and STALE means it changed since it was read.
@@ -90,6 +96,22 @@ class UsagePlanThrottle(BaseThrottle):
         if admission.admitted:
             return True
         raise self.exception_for(admission)
+
+    @staticmethod
+    def _still_usable(request: Request, key: Metered) -> None:
+        """No metering UPDATE re-checks a key this process kept (apps.api_keys.lookup): read
+        it as stored now, so a revocation applies from the next request here too."""
+        if not isinstance(request.successful_authenticator, APIKeyAuthentication):
+            return
+        stored = api_key_read(key.prefix)
+        if stored is None or stored.pk != key.pk:
+            reason: str | None = "unknown prefix"
+        else:
+            reason = stored.refusal_reason(conf.now())
+        if reason:
+            request._request.api_key_rejected = reason  # type: ignore[attr-defined]
+            raise PermissionDenied("Forbidden")
+        request.user, request.auth = stored.owner, stored  # type: ignore[union-attr]
 
     @staticmethod
     def _authenticate_again(request: Request) -> APIKey:

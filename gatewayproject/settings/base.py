@@ -407,6 +407,12 @@ API_KEYS = from_environment(
         "REDIS_KEY_PREFIX": ("API_KEYS_REDIS_KEY_PREFIX", str),
         "DEFAULT_USER_PLAN": ("API_KEYS_DEFAULT_USER_PLAN", str),
         "REDIS_PASSWORD": ("REDIS_PASSWORD", str),
+        # The REST API front door (docs/rest-api.md): the sync of plans and keys to API
+        # Gateway, and whether a request the gateway metered is metered again here.
+        "GATEWAY_REST_API_ID": ("API_GATEWAY_REST_API_ID", str),
+        "GATEWAY_STAGE": ("API_GATEWAY_REST_STAGE", str),
+        "GATEWAY_METERING": ("API_KEYS_GATEWAY_METERING", bool),
+        "GATEWAY_ENDPOINT_URL": ("API_GATEWAY_ENDPOINT_URL", str),
     }
 )
 
@@ -444,6 +450,12 @@ IDEMPOTENCY = from_environment(
         "REDIS_URL": ("REDIS_URL", str),
         "REDIS_KEY_PREFIX": ("IDEMPOTENCY_REDIS_KEY_PREFIX", str),
         "REDIS_PASSWORD": ("REDIS_PASSWORD", str),
+        # The REST API front door (docs/rest-api.md): the sync of plans and keys to API
+        # Gateway, and whether a request the gateway metered is metered again here.
+        "GATEWAY_REST_API_ID": ("API_GATEWAY_REST_API_ID", str),
+        "GATEWAY_STAGE": ("API_GATEWAY_REST_STAGE", str),
+        "GATEWAY_METERING": ("API_KEYS_GATEWAY_METERING", bool),
+        "GATEWAY_ENDPOINT_URL": ("API_GATEWAY_ENDPOINT_URL", str),
     }
 )
 

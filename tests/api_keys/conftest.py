@@ -63,3 +63,12 @@ def key_client() -> Callable[[APIKey], APIClient]:
         return client_with(key.raw_key)  # type: ignore[attr-defined]
 
     return make
+
+
+@pytest.fixture
+def rest_gateway(monkeypatch: pytest.MonkeyPatch, settings: Any, db: None) -> Iterator[Any]:
+    """A REST API and stage in moto, and API_KEYS set to sync plans and keys to it."""
+    from tests.api_keys.moto_gateway import rest_gateway as make
+
+    with make(monkeypatch, settings) as gateway:
+        yield gateway

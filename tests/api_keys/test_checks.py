@@ -67,3 +67,8 @@ def test_an_unsupported_database_fails(settings: Any, monkeypatch: pytest.Monkey
     monkeypatch.setattr(checks.connections, "all", lambda initialized_only=False: [MySQL()])
 
     assert ids(settings) == ["api_keys.E004"]
+
+
+def test_a_rest_api_without_its_stage_fails(settings: Any) -> None:
+    assert ids(settings, GATEWAY_REST_API_ID="abc123") == ["api_keys.E007"]
+    assert ids(settings, GATEWAY_REST_API_ID="abc123", GATEWAY_STAGE="prod") == []

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
 from apps.api_keys.models import UsagePlan
-from apps.api_keys.services import api_key_create
+from apps.api_keys.services import KeyNotCreatedError, api_key_create
 
 
 class Command(BaseCommand):
@@ -55,6 +55,8 @@ class Command(BaseCommand):
             key, raw_key = api_key_create(
                 owner=owner, plan=plan, name=options["name"] or "cli", expiry_date=expiry
             )
+        except KeyNotCreatedError as exc:
+            raise CommandError(str(exc)) from None
         except ValidationError as exc:
             raise CommandError(
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
@@ -71,6 +73,8 @@ class Command(BaseCommand):
         user.set_unusable_password()
         try:
             user.full_clean()
+        except KeyNotCreatedError as exc:
+            raise CommandError(str(exc)) from None
         except ValidationError as exc:
             raise CommandError(f"Cannot create user {username!r}: {exc.messages[0]}") from None
         user.save()
