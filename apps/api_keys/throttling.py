@@ -75,7 +75,7 @@ class UsagePlanThrottle(BaseThrottle):
             raise PermissionDenied("Forbidden") from None
         if key is None:
             return True
-        if metered_by_gateway(request._request.META, key):
+        if isinstance(key, APIKey) and metered_by_gateway(request._request.META, key):
             # API Gateway's usage plan admitted and counted it already (REST front door).
             self._still_usable(request, key)
             return True
@@ -98,7 +98,7 @@ class UsagePlanThrottle(BaseThrottle):
         raise self.exception_for(admission)
 
     @staticmethod
-    def _still_usable(request: Request, key: Metered) -> None:
+    def _still_usable(request: Request, key: APIKey) -> None:
         """No metering UPDATE re-checks a key this process kept (apps.api_keys.lookup): read
         it as stored now, so a revocation applies from the next request here too."""
         if not isinstance(request.successful_authenticator, APIKeyAuthentication):
