@@ -4,11 +4,13 @@ leaves to API Gateway what its usage plan already counted, and nothing else."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+from django.urls import set_script_prefix
 
 from apps.api_keys.gateway import client as gateway_client
 from apps.api_keys.gateway.models import GatewayAPIKey, SyncState
@@ -23,8 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _real_routes(settings: Any) -> None:
+def _real_routes(settings: Any) -> Iterator[None]:
     settings.ROOT_URLCONF = "gatewayproject.urls"
+    yield
+    # The handler set this thread's script prefix to the stage ("/prod") for each event.
+    set_script_prefix("/")
 
 
 @pytest.fixture
