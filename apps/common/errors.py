@@ -19,7 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from apps.common.exceptions import BackendUnavailableError
+from apps.common.exceptions import BackendUnavailableError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | NotFoundError):
         return exceptions.NotFound(message_for(404))
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied(message_for(403))

@@ -8,12 +8,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 
 from apps.common.conditional import StaleVersionError
 from apps.common.events import publish
 from apps.pets import events
+from apps.pets.exceptions import PetNotFoundError
 from apps.pets.models import Pet
 
 UPDATABLE_FIELDS = frozenset({"name", "species", "birth_date", "notes"})
@@ -66,7 +66,7 @@ def _missed(pet: Pet) -> None:
     current = Pet.objects.filter(pk=pet.pk).values_list("version", flat=True).first()
     if current is None:
         # Deleted by a concurrent request since the view loaded it: gone, a 404.
-        raise Http404("No such pet.")
+        raise PetNotFoundError(pet.pk)
     raise StaleVersionError(current)
 
 

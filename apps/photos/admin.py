@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from apps.photos import services, storage
+from apps.photos.exceptions import ReprocessRejectedError
 from apps.photos.models import Photo, PhotoStatus
 from apps.photos.processing import Outcome
 
@@ -62,7 +63,7 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
         for photo in queryset:
             try:
                 outcomes.append(services.photo_reprocess(photo=photo))
-            except services.ReprocessRejectedError as exc:
+            except ReprocessRejectedError as exc:
                 outcomes.append(Outcome.REJECTED)
                 # The photo stays ready with the images it had; say why nothing changed.
                 self.message_user(

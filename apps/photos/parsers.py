@@ -19,6 +19,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 from rest_framework import parsers
 from rest_framework.exceptions import APIException
+from rest_framework.request import Request
 
 from apps.common.errors import message_for
 from apps.photos.conf import photo_settings
@@ -138,3 +139,9 @@ class WebPParser(RawImageParser):
 
 
 RAW_IMAGE_PARSERS = (JPEGParser, PNGParser, WebPParser)
+RAW_MEDIA_TYPES = frozenset(parser.media_type for parser in RAW_IMAGE_PARSERS)
+
+
+def is_raw_upload(request: Request) -> bool:
+    """Whether the body is the image itself (a raw image media type), not a form."""
+    return request.content_type.split(";")[0].strip().lower() in RAW_MEDIA_TYPES

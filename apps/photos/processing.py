@@ -23,6 +23,7 @@ from apps.common.events import publish
 from apps.common.exceptions import BackendUnavailableError
 from apps.photos import events, storage
 from apps.photos.conf import DISPLAY_SIZE, THUMBNAIL_SIZE, photo_settings
+from apps.photos.exceptions import too_large
 from apps.photos.formats import EXTENSIONS, ImageRejectedError
 from apps.photos.models import REASON_MAX_LENGTH, Photo, PhotoStatus
 from apps.photos.storage import Original
@@ -97,10 +98,6 @@ def read_stored(name: str) -> Original:
         original.file.close()
         raise ImageRejectedError("The file is empty.")
     return original
-
-
-def too_large(max_bytes: int) -> str:
-    return f"The file is larger than {max_bytes} bytes."
 
 
 class ProcessingBusyError(BackendUnavailableError):

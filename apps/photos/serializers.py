@@ -7,12 +7,14 @@ import unicodedata
 from pathlib import PurePosixPath
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from apps.common.fields import StrictCharField
+from apps.common.filters import repeated_names
 from apps.pets.models import Pet
 from apps.photos import selectors, storage
 from apps.photos.conf import photo_settings
@@ -24,8 +26,10 @@ from apps.photos.models import (
     Photo,
     PhotoStatus,
 )
+from apps.photos.parsers import RAW_NAME, is_raw_upload
 
 CONTENT_TYPES = tuple(EXTENSIONS)
+SEND_ONCE = "Send this field once."
 _DIGITS = re.compile(r"[0-9]+")
 UPLOAD_METHODS = ("POST",)
 
@@ -153,18 +157,50 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
 class PhotoUploadSerializer(serializers.Serializer[Any]):
     """A direct upload: the file, and optionally the pet it shows and a caption."""
 
+    # Give it the request's `data`, and the request in the context. A multipart form sends
+    # all three as fields; a raw image body is `file` and takes `pet` and `caption` from the
+    # query string. Query values are checked even where a form field overrides them, and a
+    # field sent twice is an error rather than a silent pick of the last. `validated_data`
+    # adds `filename`, the form file's cleaned name ("" for a raw body). (Not a docstring:
+    # that would become the schema's description.)
+
     file = serializers.FileField(
         help_text="A JPEG, PNG or WebP image; what it is gets checked, not the name or type."
     )
     pet = OwnPetField(required=False, allow_null=True, default=None)
     caption = _caption()
 
+    QUERY_FIELDS = ("pet", "caption")
 
-class PhotoUploadQuerySerializer(serializers.Serializer[Any]):
-    """`?pet=&caption=` for a raw image body."""
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        request: Request = self.context["request"]
+        raw = is_raw_upload(request)
+        query = request.query_params
+        repeated = repeated_names(query, self.QUERY_FIELDS)
+        repeated += [] if raw else repeated_names(data, tuple(self.fields))
+        if repeated:
+            raise serializers.ValidationError({name: [SEND_ONCE] for name in repeated})
+        given = {name: query[name] for name in self.QUERY_FIELDS if name in query}
+        self._check_query(given)
+        if raw:
+            # DRF skips the parser for an empty body: an empty file, not a missing one.
+            body = {"file": data.get("file", SimpleUploadedFile(RAW_NAME, b""))}
+        else:
+            body = {name: data[name] for name in data}
+        values: dict[str, Any] = super().to_internal_value(given | body)
+        values["filename"] = "" if raw else clean_filename(values["file"].name or "")
+        return values
 
-    pet = OwnPetField(required=False, allow_null=True, default=None)
-    caption = _caption()
+    def _check_query(self, given: dict[str, Any]) -> None:
+        """The query's values, valid even where a form field will override them."""
+        errors: dict[str, Any] = {}
+        for name, value in given.items():
+            try:
+                self.fields[name].run_validation(value)
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
 
 
 class PhotoUploadStartSerializer(serializers.Serializer[Any]):

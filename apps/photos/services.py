@@ -11,7 +11,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from apps.common.conditional import StaleVersionError
@@ -19,24 +18,23 @@ from apps.common.events import publish
 from apps.pets.models import Pet
 from apps.photos import events, processing, storage, uploads
 from apps.photos.conf import photo_settings
+from apps.photos.exceptions import (
+    PhotoNotFoundError,
+    PhotoTooLargeError,
+    PolicyError,
+    ReprocessRejectedError,
+    UploadSizeError,
+)
 from apps.photos.formats import ImageRejectedError
 from apps.photos.models import Photo, PhotoStatus
 from apps.photos.processing import Outcome
 from apps.photos.storage import Original
-from apps.photos.uploads import PolicyError, PresignedUpload
+from apps.photos.uploads import PresignedUpload
 
 logger = logging.getLogger(__name__)
 
 # Clock skew between us and S3 that an expired form's last upload may still ride on.
 SWEEP_SLACK = datetime.timedelta(minutes=5)
-
-
-class PhotoTooLargeError(Exception):
-    """More bytes than the path allows; the API answers 413."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(processing.too_large(max_bytes))
-        self.max_bytes = max_bytes
 
 
 def _check_pet(owner: User, pet: Pet | None) -> None:
@@ -148,7 +146,7 @@ def photo_upload_receive(
     """The local stand-in for S3 receiving a presigned POST, then the S3 event: store, process.
 
     Raises PolicyError when the post breaks its signed policy (S3 answers 403) or its photo
-    is no longer waiting for an upload, and ValueError for a size outside the policy's range
+    is no longer waiting for an upload, and UploadSizeError for a size outside the policy's range
     (S3's EntityTooSmall/TooLarge, 400). The photo is claimed before a byte is written, with
     one conditional UPDATE, so of two posts of one form (in turn or at once) exactly one
     stores and processes; the other never touches storage.
@@ -156,9 +154,9 @@ def photo_upload_receive(
     now = now or timezone.now()
     policy = uploads.verify_local(fields=fields, now=now)
     if size < 1:
-        raise ValueError("Your proposed upload is smaller than the minimum allowed size.")
+        raise UploadSizeError("Your proposed upload is smaller than the minimum allowed size.")
     if size > policy.max_bytes:
-        raise ValueError("Your proposed upload exceeds the maximum allowed size.")
+        raise UploadSizeError("Your proposed upload exceeds the maximum allowed size.")
     photo = processing.claim(policy.photo_id, statuses=[PhotoStatus.PENDING_UPLOAD], now=now)
     if photo is None:
         raise PolicyError("Invalid according to Policy: this upload was already used.")
@@ -180,10 +178,6 @@ def _store_upload(key: str, file: IO[bytes]) -> None:
     if stored != key:  # Only a storage that renames on save could do this.
         storage.delete_quietly([stored])
         raise RuntimeError(f"Storage saved {key!r} as {stored!r}")
-
-
-class ReprocessRejectedError(ImageRejectedError):
-    """The stored original no longer renders; the photo was left `ready` as it was."""
 
 
 def photo_process(*, photo_id: uuid.UUID, now: datetime.datetime | None = None) -> Outcome:
@@ -286,6 +280,6 @@ def photo_delete(*, photo: Photo, expected_version: int | None = None) -> None:
         if not locked.values_list("pk", flat=True):
             current = Photo.objects.filter(pk=photo.pk).values_list("version", flat=True).first()
             if current is None:
-                raise Http404("No such photo.")  # Deleted by a concurrent request.
+                raise PhotoNotFoundError(photo.pk)  # Deleted by a concurrent request.
             raise StaleVersionError(current)
     photo.delete()

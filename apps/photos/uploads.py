@@ -15,6 +15,7 @@ from django.core import signing
 from django.urls import reverse
 
 from apps.photos import storage
+from apps.photos.exceptions import PolicyError
 
 _SALT = "apps.photos.uploads.local"
 
@@ -36,14 +37,6 @@ class LocalPolicy:
     content_type: str
     max_bytes: int
     expires_at: datetime.datetime
-
-
-class PolicyError(Exception):
-    """A local form post that its policy does not allow; `reason` mirrors S3's wording."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def presign(

@@ -5,12 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -19,7 +23,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.filters import repeated_names
 from apps.common.idempotency import idempotent
 from apps.common.parsers import JSONParser
 from apps.common.schema import ErrorSerializer
@@ -30,11 +33,11 @@ from apps.common.viewsets import (
 )
 from apps.identity.scopes import PETS
 from apps.photos import selectors, services, storage
+from apps.photos.exceptions import PhotoTooLargeError, PolicyError, UploadSizeError
 from apps.photos.filters import PhotoFilter
 from apps.photos.models import CAPTION_MAX_LENGTH, Photo
 from apps.photos.parsers import (
     RAW_IMAGE_PARSERS,
-    RAW_NAME,
     LimitedMultiPartParser,
     LocalUploadMultiPartParser,
     PhotoTooLarge,
@@ -43,14 +46,12 @@ from apps.photos.schema import UploadSchema
 from apps.photos.serializers import (
     LocalUploadSerializer,
     PhotoSerializer,
-    PhotoUploadQuerySerializer,
     PhotoUploadSerializer,
     PhotoUploadStartResponseSerializer,
     PhotoUploadStartSerializer,
     PresignedUploadSerializer,
     clean_filename,
 )
-from apps.photos.uploads import PolicyError
 
 PHOTO_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The photo's id."
@@ -73,14 +74,42 @@ TOO_LARGE = OpenApiResponse(
 )
 
 
-UPLOAD_FIELDS = ("file", "pet", "caption")
-
-
-def _repeated(data: Any, names: tuple[str, ...]) -> dict[str, list[str]]:
-    """Errors for each of `names` sent more than once in a QueryDict."""
-    return {name: ["Send this field once."] for name in repeated_names(data, names)}
-
-
+@extend_schema_view(
+    list=extend_schema(summary="List your photos", description="A page of the caller's photos."),
+    retrieve=extend_schema(summary="Read a photo", parameters=[PHOTO_ID]),
+    destroy=extend_schema(
+        summary="Delete a photo",
+        description="Deletes the photo and every stored file (original and derived).",
+        parameters=[PHOTO_ID],
+    ),
+    create=extend_schema(
+        operation_id="uploadPhoto",
+        summary="Upload a photo directly",
+        description=(
+            "A multipart form with `file` (and optional `pet`, `caption`), or the raw image as "
+            "the body with `?pet=&caption=`. At most PHOTOS_DIRECT_MAX_BYTES (4 MiB by "
+            "default); larger photos go through `POST /v1/photos/uploads`. The image is "
+            "checked and processed before the answer, so the photo comes back `ready`."
+        ),
+        request={
+            "multipart/form-data": PhotoUploadSerializer,
+            **{parser.media_type: OpenApiTypes.BINARY for parser in RAW_IMAGE_PARSERS},
+        },
+        parameters=RAW_BODY_QUERY,
+        responses={201: PhotoSerializer, 413: TOO_LARGE},
+    ),
+    uploads=extend_schema(
+        operation_id="startPhotoUpload",
+        summary="Start a large upload",
+        description=(
+            "Creates the photo as `pending_upload` and returns a presigned form: POST "
+            "`upload.fields` and then `file` as multipart/form-data to `upload.url` before "
+            "`upload.expires_at`. The photo is processed when the upload lands."
+        ),
+        request=PhotoUploadStartSerializer,
+        responses={201: PhotoUploadStartResponseSerializer},
+    ),
+)
 class PhotoViewSet(
     ConditionalListMixin,
     ConditionalRetrieveMixin,
@@ -103,99 +132,29 @@ class PhotoViewSet(
     def get_queryset(self) -> QuerySet[Photo]:
         return selectors.photo_list(owner=self.request.user)
 
-    @extend_schema(summary="List your photos", description="A page of the caller's photos.")
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="Read a photo", parameters=[PHOTO_ID])
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-    @extend_schema(
-        summary="Delete a photo",
-        description="Deletes the photo and every stored file (original and derived).",
-        parameters=[PHOTO_ID],
-    )
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().destroy(request, *args, **kwargs)
-
     def perform_destroy(self, instance: Photo) -> None:
         services.photo_delete(photo=instance, expected_version=self.expected_version)
 
-    @extend_schema(
-        operation_id="uploadPhoto",
-        summary="Upload a photo directly",
-        description=(
-            "A multipart form with `file` (and optional `pet`, `caption`), or the raw image as "
-            "the body with `?pet=&caption=`. At most PHOTOS_DIRECT_MAX_BYTES (4 MiB by "
-            "default); larger photos go through `POST /v1/photos/uploads`. The image is "
-            "checked and processed before the answer, so the photo comes back `ready`."
-        ),
-        request={
-            "multipart/form-data": PhotoUploadSerializer,
-            **{parser.media_type: OpenApiTypes.BINARY for parser in RAW_IMAGE_PARSERS},
-        },
-        parameters=RAW_BODY_QUERY,
-        responses={201: PhotoSerializer, 413: TOO_LARGE},
-    )
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = self._body(request)
-        # Checked before anything else: a serializer would silently take the last value.
-        repeated = _repeated(request.query_params, ("pet", "caption"))
-        repeated |= _repeated(request.data, UPLOAD_FIELDS) if not self._is_raw(request) else {}
-        if repeated:
-            raise ValidationError(repeated)
-        query = PhotoUploadQuerySerializer(data=request.query_params, context={"request": request})
-        query.is_valid(raise_exception=True)  # Checked even when form fields override it.
-        params = request.query_params
-        raw_query = {key: params[key] for key in ("pet", "caption") if key in params}
-        data = {**raw_query, **body}
-        upload = PhotoUploadSerializer(data=data, context={"request": request})
+        upload = PhotoUploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
-        file = upload.validated_data["file"]
         try:
             photo = services.photo_upload_direct(
                 owner=request.user,  # type: ignore[arg-type]
-                file=file,
-                filename="" if self._is_raw(request) else clean_filename(file.name or ""),
-                pet=upload.validated_data["pet"],
-                caption=upload.validated_data["caption"],
+                **upload.validated_data,
             )
-        except services.PhotoTooLargeError as exc:
+        except PhotoTooLargeError as exc:
             raise PhotoTooLarge(exc.max_bytes) from None
         return self._created(
             request, PhotoSerializer(photo, context={"request": request}).data, photo
         )
-
-    @staticmethod
-    def _is_raw(request: Request) -> bool:
-        media_type = request.content_type.split(";")[0].strip().lower()
-        return media_type in {parser.media_type for parser in RAW_IMAGE_PARSERS}
-
-    def _body(self, request: Request) -> dict[str, Any]:
-        """Form fields as given; a raw body is `file` (empty when the body was)."""
-        if self._is_raw(request):
-            # DRF skips the parser for an empty body; make that an empty file, not a missing one.
-            return {"file": request.data.get("file", SimpleUploadedFile(RAW_NAME, b""))}
-        return {key: request.data[key] for key in request.data}
 
     def _created(self, request: Request, body: Any, photo: Photo) -> Response:
         location = request.build_absolute_uri(reverse("photos:photo-detail", args=[photo.pk]))
         headers = {"Location": location, "ETag": str(self.object_etag(photo))}
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
-    @extend_schema(
-        operation_id="startPhotoUpload",
-        summary="Start a large upload",
-        description=(
-            "Creates the photo as `pending_upload` and returns a presigned form: POST "
-            "`upload.fields` and then `file` as multipart/form-data to `upload.url` before "
-            "`upload.expires_at`. The photo is processed when the upload lands."
-        ),
-        request=PhotoUploadStartSerializer,
-        responses={201: PhotoUploadStartResponseSerializer},
-    )
     @action(detail=False, methods=["post"], url_path="uploads", parser_classes=[JSONParser])
     @idempotent
     def uploads(self, request: Request) -> Response:
@@ -264,6 +223,6 @@ class LocalUploadView(APIView):
             services.photo_upload_receive(fields=fields, file=file, size=file.size)
         except PolicyError as exc:
             raise PermissionDenied(exc.reason) from None
-        except ValueError as exc:
+        except UploadSizeError as exc:
             raise ValidationError({"file": [str(exc)]}) from None
         return Response(status=status.HTTP_204_NO_CONTENT)

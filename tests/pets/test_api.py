@@ -245,6 +245,26 @@ def test_patch_cannot_change_read_only_fields(api: APIClient, user) -> None:
     assert response.json()["version"] == 2
 
 
+def test_a_pet_deleted_while_its_update_runs_is_a_json_404(
+    api: APIClient, user, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apps.pets import services
+
+    pet = PetFactory(owner=user)
+    update = services.pet_update
+
+    def deleted_meanwhile(**kwargs: object) -> Pet:
+        Pet.objects.filter(pk=pet.pk).delete()  # a concurrent DELETE after the view read it
+        return update(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "pet_update", deleted_meanwhile)
+
+    response = api.patch(f"/v1/pets/{pet.pk}", {"name": "Ghost"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found"}
+
+
 def test_delete_returns_204_and_removes(api: APIClient, user) -> None:
     pet = PetFactory(owner=user)
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.api_keys.models import KeyMeter
 from apps.common.conditional import StaleVersionError
 from apps.pets import services
+from apps.pets.exceptions import PetNotFoundError
 from apps.pets.models import Pet
 from apps.pets.views import PetViewSet
 from tests.api_keys.factories import APIKeyFactory, UsagePlanFactory
@@ -395,12 +395,12 @@ def test_the_delete_service_deletes_only_at_the_expected_version(pet: Pet) -> No
     assert not Pet.objects.exists()
 
 
-def test_a_conditional_write_to_a_pet_deleted_meanwhile_is_404(pet: Pet) -> None:
+def test_a_conditional_write_to_a_pet_deleted_meanwhile_is_not_found(pet: Pet) -> None:
     Pet.objects.filter(pk=pet.pk).delete()
 
-    with pytest.raises(Http404):
+    with pytest.raises(PetNotFoundError):
         services.pet_update(pet=pet, data={"notes": "x"}, expected_version=1)
-    with pytest.raises(Http404):
+    with pytest.raises(PetNotFoundError):
         services.pet_delete(pet=pet, expected_version=1)
 
 

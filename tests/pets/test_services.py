@@ -68,13 +68,13 @@ def test_deleting_a_user_deletes_their_pets() -> None:
     assert not Pet.objects.filter(pk=pet.pk).exists()
 
 
-def test_updating_a_pet_deleted_meanwhile_is_a_404_not_a_500() -> None:
-    from django.http import Http404
+def test_updating_a_pet_deleted_meanwhile_raises_pet_not_found() -> None:
+    from apps.pets.exceptions import PetNotFoundError
 
     pet = PetFactory()
     Pet.objects.filter(pk=pet.pk).delete()  # a concurrent DELETE after the view loaded it
 
-    with pytest.raises(Http404):
+    with pytest.raises(PetNotFoundError):
         services.pet_update(pet=pet, data={"name": "Ghost"})
 
     assert not Pet.objects.filter(pk=pet.pk).exists()

@@ -389,6 +389,27 @@ def test_delete_removes_the_row_and_every_file(
     assert media_files() == set()
 
 
+def test_a_photo_deleted_while_a_conditional_delete_runs_is_a_json_404(
+    api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apps.photos import services
+
+    created = upload(api, images.jpeg())
+    photo_id, etag = created.json()["id"], created["ETag"]
+    delete = services.photo_delete
+
+    def deleted_meanwhile(**kwargs: Any) -> None:
+        Photo.objects.filter(pk=photo_id).delete()  # a concurrent DELETE after the view read it
+        delete(**kwargs)
+
+    monkeypatch.setattr(services, "photo_delete", deleted_meanwhile)
+
+    response = api.delete(f"/v1/photos/{photo_id}", HTTP_IF_MATCH=etag)
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found"}
+
+
 def test_status_values_are_documented_choices() -> None:
     assert set(PhotoStatus.values) == {"pending_upload", "processing", "ready", "failed"}
 

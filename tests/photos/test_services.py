@@ -13,6 +13,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.photos import processing, services, storage
+from apps.photos.exceptions import ReprocessRejectedError
 from apps.photos.models import Photo, PhotoStatus
 from apps.photos.processing import Outcome
 from tests.photos import images
@@ -357,7 +358,7 @@ def test_a_refused_reprocess_keeps_the_photo_ready(
         original.unlink()
     files = media_files()
 
-    with pytest.raises(services.ReprocessRejectedError) as refused, commit():
+    with pytest.raises(ReprocessRejectedError) as refused, commit():
         services.photo_reprocess(photo=photo)
 
     assert refused.value.reason in (
