@@ -34,6 +34,8 @@ SEED = os.environ.get("FUZZ_SEED", "20261122")
 WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 
 USERS = ("fuzzer", "someone-else")
+# schemathesis' defaults for a valid request, plus the conditional and idempotency outcomes.
+POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429", "5xx"]
 SETUP = """
 from django.contrib.auth.models import User
 from apps.api_keys.models import UsagePlan
@@ -93,6 +95,10 @@ def write_auth_config(workdir: Path, keys: dict[str, str]) -> Path:
     config_path.write_text(
         f"[auth.wfc]\npath = {json.dumps(str(auth_path))}\nuser = {json.dumps(USERS[0])}\n"
         f"peers = {json.dumps(list(USERS))}\n"
+        # Valid requests may also be answered 412 (a precondition that does not hold: any
+        # generated tag) and 422 (an Idempotency-Key generated again for another body).
+        "[checks.positive_data_acceptance]\n"
+        f"expected-statuses = {json.dumps(POSITIVE_STATUSES)}\n"
     )
     return config_path
 

@@ -414,3 +414,13 @@ def test_the_browsable_apis_html_has_its_own_tag(api: APIClient, pet: Pet) -> No
     assert (
         api.get(url(pet), HTTP_ACCEPT="text/html", HTTP_IF_NONE_MATCH=json_tag).status_code == 200
     )
+
+
+def test_another_pets_tag_on_a_write_is_412(api: APIClient, pet: Pet, user: Any) -> None:
+    other = PetFactory(owner=user)
+
+    response = api.put(url(pet), replace_body(), format="json", HTTP_IF_MATCH=etag_of(api, other))
+
+    assert (response.status_code, response.json()) == (412, PRECONDITION_FAILED)
+    pet.refresh_from_db()
+    assert pet.version == 1
