@@ -61,24 +61,28 @@ def switches() -> dict[str, Callable[[], None]]:
     return {"before": before, "before-again": before, "etag": today, "304": today}
 
 
-def timed(app: Any, path: str, headers: dict[str, str], expect: str, count: int) -> list[float]:
+def timed(
+    app: Any, path: str, headers: dict[str, str], expect: str, count: int
+) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU (this thread) milliseconds per request."""
     statuses: list[str] = []
 
     def start_response(status: str, response_headers: Any, exc_info: Any = None) -> None:
         statuses.append(status)
 
-    wall = []
+    wall, cpu = [], []
     for _ in range(count):
         environ = make_environ(path, headers)
         environ["wsgi.input"] = io.BytesIO(b"")
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         response = app(environ, start_response)
         b"".join(response)
         response.close()
+        cpu.append((time.thread_time() - started_cpu) * 1000)
         wall.append((time.perf_counter() - started) * 1000)
     if any(not status.startswith(expect) for status in statuses):
         raise SystemExit(f"bench: expected {expect}, got {set(statuses)}")
-    return wall
+    return wall, cpu
 
 
 def setup() -> tuple[Any, str, dict[str, dict[str, str]], dict[str, str]]:
@@ -124,22 +128,28 @@ def main() -> int:
         timed(app, path, headers[config], expect[config], count)
         return 0
     samples: dict[str, list[float]] = {name: [] for name in CONFIGS}
+    cpu_samples: dict[str, list[float]] = {name: [] for name in CONFIGS}
     for name in CONFIGS:
         switch[name]()
         timed(app, path, headers[name], expect[name], args.warmup)
     rounds: list[dict[str, float]] = []
+    cpu_rounds: list[dict[str, float]] = []
     rng = random.Random(14)  # noqa: S311 (order only)
     for _ in range(args.rounds):
         order = list(CONFIGS)
         rng.shuffle(order)
-        medians = {}
+        medians, cpu_medians = {}, {}
         for name in order:
             switch[name]()
-            wall = timed(app, path, headers[name], expect[name], args.per_round)
+            wall, cpu = timed(app, path, headers[name], expect[name], args.per_round)
             samples[name] += wall
+            cpu_samples[name] += cpu
             medians[name] = percentile(wall, 0.5)
+            cpu_medians[name] = percentile(cpu, 0.5)
         rounds.append(medians)
-    report(samples, rounds, args)
+        cpu_rounds.append(cpu_medians)
+    report(samples, rounds, args, "wall")
+    report_differences(cpu_samples, cpu_rounds, "CPU (this thread)")
     shutil.rmtree(workdir, ignore_errors=True)
     if args.instructions:
         report_instructions()
@@ -152,7 +162,10 @@ def _per_round(rounds: list[dict[str, float]], a: str, b: str) -> tuple[float, f
 
 
 def report(
-    samples: dict[str, list[float]], rounds: list[dict[str, float]], args: argparse.Namespace
+    samples: dict[str, list[float]],
+    rounds: list[dict[str, float]],
+    args: argparse.Namespace,
+    clock: str,
 ) -> None:
     import django
 
@@ -163,27 +176,33 @@ def report(
         f"{platform.machine()}, {os.cpu_count()} CPUs, load average {load:.2f}; "
         f"{args.rounds} interleaved rounds of {args.per_round} requests per configuration"
     )
-    print(f"{'configuration':<14}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
+    report_differences(samples, rounds, clock)
+
+
+def report_differences(
+    samples: dict[str, list[float]], rounds: list[dict[str, float]], clock: str
+) -> None:
+    print(f"{clock}: {'configuration':<14}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     for name, values in samples.items():
         print(
-            f"{name:<14}{percentile(values, 0.5):>10.3f}{percentile(values, 0.99):>10.3f}"
-            f"{statistics.fmean(values):>10.3f}"
+            f"{clock}: {name:<14}{percentile(values, 0.5):>10.3f}"
+            f"{percentile(values, 0.99):>10.3f}{statistics.fmean(values):>10.3f}"
         )
     control = _per_round(rounds, "before-again", "before")
     added = _per_round(rounds, "etag", "before")
     saved = _per_round(rounds, "304", "etag")
     print(
-        f"A/A control (before-again - before): median per-round p50 {control[0]:+.4f} ms "
-        f"(rounds {control[1]:+.4f} .. {control[2]:+.4f})"
+        f"{clock}: A/A control (before-again - before): median per-round p50 "
+        f"{control[0]:+.4f} ms (rounds {control[1]:+.4f} .. {control[2]:+.4f})"
     )
     verdict = "within" if added[0] <= TARGET_MS else "OVER"
     print(
-        f"ETag added (etag - before): median per-round p50 {added[0]:+.4f} ms "
+        f"{clock}: ETag added (etag - before): median per-round p50 {added[0]:+.4f} ms "
         f"(rounds {added[1]:+.4f} .. {added[2]:+.4f}); {verdict} the +{TARGET_MS} ms target"
     )
     verdict = "no slower" if saved[0] <= 0 else "SLOWER"
     print(
-        f"304 vs 200 (304 - etag): median per-round p50 {saved[0]:+.4f} ms "
+        f"{clock}: 304 vs 200 (304 - etag): median per-round p50 {saved[0]:+.4f} ms "
         f"(rounds {saved[1]:+.4f} .. {saved[2]:+.4f}); the 304 is {verdict}"
     )
 
