@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from localgateway import accesslog, cors
+import anyio.to_thread
+
+from localgateway import accesslog, cors, jwt_auth, local_issuer
+from localgateway.authorizers import JwtAuthorizer, LambdaAuthorizer, RouteAuth
 from localgateway.events import (
     LambdaContext,
     Request,
@@ -18,6 +24,14 @@ from localgateway.events import (
     payload_size,
 )
 from localgateway.integrations import InvocationError, InvocationTimeoutError
+from localgateway.lambda_authorizer import (
+    UNAUTHORIZED,
+    Decision,
+    ResultCache,
+    authorizer_event,
+    decision_from,
+    identity_values,
+)
 from localgateway.results import (
     HttpResponse,
     MalformedResultError,
@@ -39,6 +53,8 @@ access_logger = logging.getLogger("localgateway.access")
 logger = logging.getLogger("localgateway")
 
 Scope = dict[str, Any]
+# A Lambda authorizer's time limit on HTTP APIs (http-api-quotas).
+AUTHORIZER_TIMEOUT_S = 10.0
 
 
 class BodyTooLargeError(Exception):
@@ -70,9 +86,18 @@ class GatewayApp:
         timeout_override: float | None = None,
         storage: tuple[tuple[str, ...], Any] | None = None,
         websocket: WebSocketApi | None = None,
+        authorizer_invokers: dict[str, Any] | None = None,
+        key_sets: jwt_auth.KeySets | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.spec = spec
         self.invoker = invoker
+        # Authorizers: Lambda authorizer functions by name, each issuer's JWKS, and the
+        # clock (epoch seconds) that token times and the authorizer cache are read against.
+        self.authorizer_invokers = authorizer_invokers or {}
+        self.key_sets = key_sets or jwt_auth.KeySets()
+        self.clock = clock
+        self.authorizer_cache = ResultCache(clock)
         self.upstream = upstream
         self.timeout_override = timeout_override
         self.buckets: dict[str, TokenBucket] = {}
@@ -98,6 +123,9 @@ class GatewayApp:
             return
         started = time.perf_counter()
         request = _request_from_scope(scope)
+        if (document := self._local_issuer_document(request.raw_path)) is not None:
+            await _send(send, _json_response(document), head=request.method == "HEAD")
+            return
         if self.storage_app is not None and self._is_storage(request.raw_path):
             await self.storage_app({**scope, "root_path": self._stage_prefix()}, receive, send)
             return
@@ -133,7 +161,15 @@ class GatewayApp:
             request.body = await _read_body(receive, headers, HTTP_API_MAX_PAYLOAD_BYTES)
         except BodyTooLargeError:
             return Outcome(gateway_error(413, "Request Too Long"), match.route.key)
-        outcome = await self._integrate(request, match, path)
+        authorizer: dict[str, Any] | None = None
+        if (route_auth := self.spec.authorization.get(match.route.key)) is not None:
+            granted = await self._authorize(route_auth, request, headers, match)
+            if isinstance(granted, HttpResponse):
+                if self.spec.cors:
+                    cors.apply(self.spec.cors, headers, granted)
+                return Outcome(granted, match.route.key)
+            authorizer = granted
+        outcome = await self._integrate(request, match, path, authorizer)
         if self.spec.cors:
             cors.apply(self.spec.cors, headers, outcome.response)
         return outcome
@@ -178,17 +214,102 @@ class GatewayApp:
         )
         return bucket.take()
 
-    async def _integrate(self, request: Request, match: Match, path: str) -> Outcome:
+    async def _authorize(
+        self, route_auth: RouteAuth, request: Request, headers: dict[str, str], match: Match
+    ) -> dict[str, Any] | HttpResponse:
+        """`requestContext.authorizer` for the integration, or the gateway's refusal."""
+        authorizer = route_auth.authorizer
+        if isinstance(authorizer, JwtAuthorizer):
+            token = jwt_auth.token_from(headers, authorizer.identity_source)
+            if token is None:
+                return gateway_error(401, "Unauthorized", reason="no token")
+            # In a thread: a remote issuer's keys may have to be fetched.
+            verdict = await anyio.to_thread.run_sync(
+                functools.partial(
+                    jwt_auth.verify,
+                    token,
+                    authorizer,
+                    route_auth.scopes,
+                    self.key_sets,
+                    now=self.clock(),
+                )
+            )
+            if not verdict.allowed:
+                response = gateway_error(verdict.status, verdict.message)
+                if verdict.www_authenticate:
+                    response.headers.append(("www-authenticate", verdict.www_authenticate))
+                return response
+            return {"jwt": {"claims": verdict.claims, "scopes": verdict.scopes}}
+        decision = await self._lambda_decision(authorizer, request, match)
+        if not decision.allowed:
+            return gateway_error(decision.status, decision.message, reason=decision.reason)
+        return {"lambda": decision.context or {}}
+
+    async def _lambda_decision(
+        self, authorizer: LambdaAuthorizer, request: Request, match: Match
+    ) -> Decision:
+        event = self._event(request, match)
+        values = identity_values(authorizer, event)
+        if values is None:
+            return UNAUTHORIZED
+        cached = self.authorizer_cache.get(authorizer.name, values)
+        if cached is not None:
+            return cached
+        invoker = self.authorizer_invokers.get(authorizer.name)
+        if invoker is None:
+            return Decision(
+                500, "Internal Server Error", reason=f"no function for {authorizer.name}"
+            )
+        context = LambdaContext(function_name=authorizer.handler, timeout_ms=10_000)
+        try:
+            result = await invoker.invoke(
+                authorizer_event(event, values), context, AUTHORIZER_TIMEOUT_S
+            )
+        except (InvocationError, InvocationTimeoutError) as exc:
+            # Errors are not cached: the next request calls the function again.
+            logger.error("Lambda authorizer failed: %s", exc)
+            return Decision(500, "Internal Server Error", reason="authorizer failed")
+        decision = decision_from(result, authorizer)
+        if decision.status != 500:
+            self.authorizer_cache.put(authorizer.name, values, authorizer.ttl, decision)
+        return decision
+
+    def _event(self, request: Request, match: Match) -> dict[str, Any]:
+        return build_event(
+            request,
+            stage=self.spec.stage,
+            route_key=match.route.key,
+            path_parameters=match.path_parameters,
+            stage_variables=self.spec.stage_variables,
+        )
+
+    def _local_issuer_document(self, raw_path: str) -> dict[str, Any] | None:
+        """The local issuer's OIDC discovery document and JWKS, served outside the stage."""
+        issuer = self.key_sets.local_issuer_url
+        if issuer is None or self.key_sets.local_keys is None:
+            return None
+        base = urlsplit(issuer).path.rstrip("/")
+        if raw_path == f"{base}/.well-known/openid-configuration":
+            return local_issuer.discovery(issuer)
+        if raw_path == f"{base}/.well-known/jwks.json":
+            return local_issuer.jwks(self.key_sets.local_keys)
+        return None
+
+    async def _integrate(
+        self, request: Request, match: Match, path: str, authorizer: dict[str, Any] | None = None
+    ) -> Outcome:
         route = match.route
         started = time.perf_counter()
         if route.integration == "http":
-            response = await self._proxy(request, match, path)
+            response = await self._proxy(request, match, path, authorizer)
         else:
-            response = await self._invoke(request, match)
+            response = await self._invoke(request, match, authorizer)
         latency = int((time.perf_counter() - started) * 1000)
         return Outcome(response, route.key, latency)
 
-    async def _proxy(self, request: Request, match: Match, path: str) -> HttpResponse:
+    async def _proxy(
+        self, request: Request, match: Match, path: str, authorizer: dict[str, Any] | None
+    ) -> HttpResponse:
         if self.upstream is None:
             return gateway_error(
                 500, "Internal Server Error", reason="no --upstream for an HTTP_PROXY route"
@@ -200,20 +321,18 @@ class GatewayApp:
         timeout = self.timeout_override or match.route.integration_timeout_ms / 1000
         try:
             return await self.upstream.forward(
-                request, target, timeout, match.route.header_mappings
+                request, target, timeout, match.route.header_mappings, context_values(authorizer)
             )
         except UpstreamError as exc:
             return gateway_error(503, "Service Unavailable", reason=str(exc))
 
-    async def _invoke(self, request: Request, match: Match) -> HttpResponse:
+    async def _invoke(
+        self, request: Request, match: Match, authorizer: dict[str, Any] | None
+    ) -> HttpResponse:
         route = match.route
-        event = build_event(
-            request,
-            stage=self.spec.stage,
-            route_key=route.key,
-            path_parameters=match.path_parameters,
-            stage_variables=self.spec.stage_variables,
-        )
+        event = self._event(request, match)
+        if authorizer is not None:
+            event["requestContext"]["authorizer"] = authorizer
         if event_size(event) > LAMBDA_MAX_EVENT_BYTES:
             return gateway_error(
                 413, "Request Too Long", reason="event over Lambda's 6 MB invoke limit"
@@ -357,3 +476,20 @@ async def _send(send: Any, response: HttpResponse, *, head: bool) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b"" if head else response.body})
+
+
+def context_values(authorizer: dict[str, Any] | None) -> dict[str, str]:
+    """`$context.authorizer.*` values for parameter mappings: the JWT's claims
+    (`authorizer.claims.sub`) or the Lambda authorizer's context (`authorizer.<key>`)."""
+    values: dict[str, str] = {}
+    if not authorizer:
+        return values
+    for name, value in ((authorizer.get("jwt") or {}).get("claims") or {}).items():
+        values[f"authorizer.claims.{name}"] = str(value)
+    for name, value in (authorizer.get("lambda") or {}).items():
+        values[f"authorizer.{name}"] = value if isinstance(value, str) else json.dumps(value)
+    return values
+
+
+def _json_response(document: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(200, [("content-type", "application/json")], json.dumps(document).encode())

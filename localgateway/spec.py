@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from localgateway.authorizers import RouteAuth, openapi_authorizers, route_authorizers
 from localgateway.intrinsics import Resolver, load_template
 
 # Hard HTTP API quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html)
@@ -63,6 +64,8 @@ class ApiSpec:
     throttle_burst: int | None = None
     access_log_format: str | None = None
     stage_variables: dict[str, str] = field(default_factory=dict)
+    # Route key -> the authorizer it needs (localgateway.authorizers); absent: none.
+    authorization: dict[str, RouteAuth] = field(default_factory=dict)
 
 
 def _ints(value: Any, default: int | None = None) -> int | None:
@@ -143,7 +146,8 @@ def _read_spec(
     if variant == "container" and (found := _container_api(resources, resolver, api)):
         name, api_properties, stage_properties = found
         routes = _http_routes(resources, resolver, name)
-        return _spec(name, stage, routes, api_properties, stage_properties)
+        spec = _spec(name, stage, routes, api_properties, stage_properties)
+        return replace(spec, authorization=route_authorizers(resources, resolver, name))
     name = _serverless_api(resources, api, path)
     properties = resolver.resolve(resources[name].get("Properties") or {})
     globals_function = resolver.resolve((template.get("Globals") or {}).get("Function") or {})
@@ -152,7 +156,12 @@ def _read_spec(
         routes = _http_routes(resources, resolver, name) or [_proxied(route) for route in routes]
     if not routes:
         raise TemplateError(f"no {variant} routes are attached to {name} in {path}")
-    return _spec(name, stage, routes, properties, properties)
+    spec = _spec(name, stage, routes, properties, properties)
+    try:
+        authorization = openapi_authorizers(properties.get("DefinitionBody"), resources, resolver)
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from exc
+    return replace(spec, authorization=authorization)
 
 
 def _serverless_api(resources: dict[str, Any], api: str | None, path: Path) -> str:

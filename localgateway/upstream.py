@@ -46,6 +46,7 @@ class HttpUpstream:
         path: str,
         timeout: float,
         mappings: tuple[tuple[str, str, str], ...] = (),
+        context: dict[str, str] | None = None,
     ) -> HttpResponse:
         headers = [(n, v) for n, v in request.headers if n.lower() not in HOP_BY_HOP]
         forwarded = [v for n, v in request.headers if n.lower() == "x-forwarded-for"]
@@ -57,7 +58,7 @@ class HttpUpstream:
             ("x-forwarded-port", str(request.port)),
             ("x-amzn-trace-id", trace_id(request.epoch_ms)),
         ]
-        headers = apply_header_mappings(headers, mappings, request)
+        headers = apply_header_mappings(headers, mappings, request, context)
         url = self.base_url + path + (f"?{request.raw_query}" if request.raw_query else "")
         try:
             response = await self.client.request(
@@ -77,17 +78,24 @@ class HttpUpstream:
 
 
 def apply_header_mappings(
-    headers: list[tuple[str, str]], mappings: tuple[tuple[str, str, str], ...], request: Request
+    headers: list[tuple[str, str]],
+    mappings: tuple[tuple[str, str, str], ...],
+    request: Request,
+    context: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """The integration's parameter mappings, as API Gateway applies them before forwarding.
 
-    Values are static, or `$request.header.NAME` (the client's header); see
+    Values are static, `$request.header.NAME` (the client's header) or `$context.NAME`
+    (`context`: the authorizer's claims or context; empty when there are none). An
+    overwrite always removes the client's header; an empty value adds nothing. See
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html
     """
     for action, name, value in mappings:
         if value.startswith("$request.header."):
             wanted = value.removeprefix("$request.header.").lower()
             value = next((v for n, v in request.headers if n.lower() == wanted), "")
+        elif value.startswith("$context."):
+            value = (context or {}).get(value.removeprefix("$context."), "")
         if action in ("overwrite", "remove"):
             headers = [(n, v) for n, v in headers if n.lower() != name]
         if action in ("overwrite", "append") and value:

@@ -131,10 +131,46 @@ MUTANTS = [
     Mutant(
         "JWT missing on a /v1 route",
         "            get:\n"
-        "              security: !If [JwtEnabled, [{JwtAuth: []}], !Ref AWS::NoValue]\n",
+        "              security: !If [JwtEnabled, [{JwtAuth: [pets/read, pets/write]}], "
+        "!If [KeyAuthorizerEnabled, [{KeyAuth: []}], !Ref AWS::NoValue]]\n",
         "            get: {}\n",
         RULES,
         "jwt_and_cors",
+    ),
+    Mutant(
+        "a write route asks only for the read scope",
+        "            post:\n              security: !If [JwtEnabled, [{JwtAuth: [pets/write]}]",
+        "            post:\n              security: !If [JwtEnabled, [{JwtAuth: [pets/read]}]",
+        RULES,
+        "jwt_and_cors",
+    ),
+    Mutant(
+        "key authorizer without its cache TTL",
+        "                    authorizerResultTtlInSeconds: !Ref KeyAuthorizerTtl\n",
+        "",
+        RULES,
+        "jwt_and_cors",
+    ),
+    Mutant(
+        "container route without scopes",
+        "      AuthorizationScopes: !If [ContainerJwt, [pets/write], !Ref AWS::NoValue]\n",
+        "",
+        RULES,
+        "jwt_and_cors",
+    ),
+    Mutant(
+        "a client's claim header passes to the container",
+        "        remove:header.x-gateway-jwt-sub: \"''\"\n",
+        "",
+        RULES,
+        "claim_headers",
+    ),
+    Mutant(
+        "a claim header mapped from the client's header",
+        "overwrite:header.x-gateway-jwt-scope: $context.authorizer.claims.scope",
+        "overwrite:header.x-gateway-jwt-scope: $request.header.x-gateway-jwt-scope",
+        RULES,
+        "claim_headers",
     ),
     Mutant(
         "CORS origins hard-coded",

@@ -34,6 +34,17 @@ HANDLERS = {
     "ManageFunction": "lambda_runtime.handler.manage",
     "PhotoFunction": "lambda_runtime.handler.process_photos",
     "RealtimeFunction": "lambda_runtime.handler.websocket",
+    "KeyAuthorizerFunction": "lambda_runtime.handler.authorize_api_key",
+}
+# The scopes a token needs per /v1 route (Cognito's resource server `pets`; Django's views).
+READ_SCOPES = ["pets/read", "pets/write"]
+WRITE_SCOPES = ["pets/write"]
+# Headers the container trusts as token claims (apps/identity/claims.py CLAIM_HEADERS).
+CLAIM_HEADERS = {
+    "x-gateway-jwt-iss": "iss",
+    "x-gateway-jwt-sub": "sub",
+    "x-gateway-jwt-email": "email",
+    "x-gateway-jwt-scope": "scope",
 }
 # The WebSocket API's routes (docs/realtime.md); the two-way ones answer the client.
 WEBSOCKET_ROUTES = {"$connect", "$disconnect", "$default", "ping", "subscribe"}
@@ -112,6 +123,26 @@ def vpc_link_integration(template: Template) -> list[str]:
     return problems
 
 
+def claim_headers(template: Template) -> list[str]:
+    """Every VPC_LINK integration overwrites each claim header the container trusts with the
+    verified claim, or removes it: no client's copy ever reaches the container."""
+    problems = []
+    for name, integration in resources(template, "AWS::ApiGatewayV2::Integration").items():
+        p = properties(integration)
+        if p.get("ConnectionType") != "VPC_LINK":
+            continue
+        mapping = p.get("RequestParameters") or {}
+        for header, claim in CLAIM_HEADERS.items():
+            overwrite = mapping.get(f"overwrite:header.{header}")
+            removed = f"remove:header.{header}" in mapping
+            if overwrite == f"$context.authorizer.claims.{claim}" and not removed:
+                continue
+            if removed and overwrite is None:
+                continue
+            problems.append(f"{name}: {header} is neither removed nor overwritten with `{claim}`")
+    return problems
+
+
 def _route_key(path: str, method: str) -> str:
     return f"{'ANY' if method == 'x-amazon-apigateway-any-method' else method.upper()} {path}"
 
@@ -174,28 +205,42 @@ def container_routes(template: Template) -> list[str]:
             or re.fullmatch(r"(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*", str(key))
         ):
             problems.append(f"{name}: RouteKey {key!r} is not `METHOD /path` or $default")
-        target = _sub_text(p.get("Target")) or ""
-        match = re.fullmatch(r"integrations/\$\{(\w+)\}", target)
-        if not match or match.group(1) not in integrations:
-            problems.append(f"{name}: Target must be !Sub integrations/${{<Integration>}}")
-        elif ref_name(p.get("ApiId")) != ref_name(
-            properties(integrations[match.group(1)]).get("ApiId")
-        ):
-            problems.append(f"{name}: the route and its integration are on different APIs")
+        for target in _branches(p.get("Target")):
+            match = re.fullmatch(r"integrations/\$\{(\w+)\}", _sub_text(target) or "")
+            if not match or match.group(1) not in integrations:
+                problems.append(f"{name}: Target must be !Sub integrations/${{<Integration>}}")
+            elif ref_name(p.get("ApiId")) != ref_name(
+                properties(integrations[match.group(1)]).get("ApiId")
+            ):
+                problems.append(f"{name}: the route and its integration are on different APIs")
     if keys != ROUTE_KEYS:
         problems.append(f"container routes {sorted(keys ^ ROUTE_KEYS)} differ from ROUTE_KEYS")
     return problems
 
 
-def jwt_and_cors(template: Template) -> list[str]:
-    """The optional JWT authorizer guards the /v1 routes only; CORS origins are the parameter."""
+def _branches(value: Any) -> list[Any]:
+    """Both outcomes of a Fn::If (nested ones too), or the value itself."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        return [b for branch in value["Fn::If"][1:] for b in _branches(branch)]
+    return [value]
+
+
+def _security(scopes: list[str]) -> dict[str, Any]:
+    no_value = {"Ref": "AWS::NoValue"}
+    key = {"Fn::If": ["KeyAuthorizerEnabled", [{"KeyAuth": []}], no_value]}
+    return {"Fn::If": ["JwtEnabled", [{"JwtAuth": scopes}], key]}
+
+
+def _authorizer_problems(body: dict[str, Any]) -> list[str]:
+    """JwtAuth (the pool or JwtIssuer) under JwtEnabled, else KeyAuth under its condition."""
     problems = []
-    body = properties(template["Resources"]["HttpApi"]).get("Body") or {}
     schemes = ((body.get("components") or {}).get("securitySchemes") or {}).get("Fn::If") or []
-    scheme = (
-        schemes[1].get("JwtAuth", {}) if len(schemes) == 3 and schemes[0] == "JwtEnabled" else {}
-    )
-    authorizer = scheme.get("x-amazon-apigateway-authorizer") or {}
+    jwt_scheme = schemes[1].get("JwtAuth", {}) if len(schemes) == 3 else {}
+    key_branch = (schemes[2] if len(schemes) == 3 else {}).get("Fn::If") or []
+    key_scheme = key_branch[1].get("KeyAuth", {}) if len(key_branch) == 3 else {}
+    if schemes[:1] != ["JwtEnabled"] or key_branch[:1] != ["KeyAuthorizerEnabled"]:
+        problems.append("HttpApi body: securitySchemes are not JwtAuth, else KeyAuth, else none")
+    authorizer = jwt_scheme.get("x-amazon-apigateway-authorizer") or {}
     jwt = authorizer.get("jwtConfiguration") or {}
     if (
         authorizer.get("type") != "jwt"
@@ -204,16 +249,38 @@ def jwt_and_cors(template: Template) -> list[str]:
         problems.append(
             "HttpApi body: no JWT authorizer (type jwt, Authorization header) under JwtEnabled"
         )
-    if jwt.get("issuer") != {"Ref": "JwtIssuer"} or jwt.get("audience") != {"Ref": "JwtAudience"}:
+    issuer = _branches(jwt.get("issuer"))
+    if issuer[1:] != [{"Ref": "JwtIssuer"}] or "${UserPool}" not in (_sub_text(issuer[0]) or ""):
+        problems.append("HttpApi body: the JWT issuer is not the user pool, else JwtIssuer")
+    if _branches(jwt.get("audience")) != [[{"Ref": "UserPoolClient"}], {"Ref": "JwtAudience"}]:
+        problems.append("HttpApi body: the JWT audience is not the app client, else JwtAudience")
+    key = key_scheme.get("x-amazon-apigateway-authorizer") or {}
+    if (
+        key.get("type") != "request"
+        or key.get("identitySource") != "$request.header.x-api-key"
+        or key.get("authorizerPayloadFormatVersion") != "2.0"
+        or key.get("enableSimpleResponses") is not True
+        or key.get("authorizerResultTtlInSeconds") != {"Ref": "KeyAuthorizerTtl"}
+        or "${KeyAuthorizerFunction.Arn}" not in (_sub_text(key.get("authorizerUri")) or "")
+    ):
         problems.append(
-            "HttpApi body: the JWT issuer/audience are not the JwtIssuer/JwtAudience parameters"
+            "HttpApi body: KeyAuth is not a cached 2.0 simple-response authorizer on x-api-key "
+            "invoking KeyAuthorizerFunction"
         )
+    return problems
+
+
+def jwt_and_cors(template: Template) -> list[str]:
+    """The optional authorizers guard the /v1 routes only, with the pets scopes; CORS origins
+    are the parameter."""
+    body = properties(template["Resources"]["HttpApi"]).get("Body") or {}
+    problems = _authorizer_problems(body)
     for path, item in (body.get("paths") or {}).items():
         for method, operation in item.items():
             key, security = _route_key(path, method), operation.get("security")
-            wanted = {"Fn::If": ["JwtEnabled", [{"JwtAuth": []}], {"Ref": "AWS::NoValue"}]}
-            if key in JWT_ROUTE_KEYS and security != wanted:
-                problems.append(f"{key}: does not require the JWT when JwtEnabled")
+            scopes = READ_SCOPES if method == "get" else WRITE_SCOPES
+            if key in JWT_ROUTE_KEYS and security != _security(scopes):
+                problems.append(f"{key}: does not require the authorizer (and {scopes})")
             if key not in JWT_ROUTE_KEYS and security is not None:
                 problems.append(f"{key}: a public route carries a security requirement")
     for name, route in _http_routes(template).items():
@@ -221,6 +288,10 @@ def jwt_and_cors(template: Template) -> list[str]:
         guarded = p.get("AuthorizationType") == {"Fn::If": ["ContainerJwt", "JWT", "NONE"]}
         if (p.get("RouteKey") in JWT_ROUTE_KEYS) != guarded:
             problems.append(f"{name}: JWT use differs from the Lambda API's route table")
+        scopes = READ_SCOPES if str(p.get("RouteKey")).startswith("GET") else WRITE_SCOPES
+        wanted = {"Fn::If": ["ContainerJwt", scopes, {"Ref": "AWS::NoValue"}]} if guarded else None
+        if p.get("AuthorizationScopes") != wanted:
+            problems.append(f"{name}: scopes differ from the Lambda API's route table")
     # SAM resolves the parameter (its default, offline) into the Split at transform time.
     default = (template.get("Parameters") or {}).get("CorsAllowedOrigins", {}).get("Default")
     problems += _cors_problems(
@@ -435,6 +506,8 @@ def no_literal_secrets(template: Template) -> list[str]:
                 (
                     isinstance(value, str)
                     and SECRET_KEY_NAMES.search(key)
+                    # Cognito's token lifetime units ("minutes"), not tokens.
+                    and ".TokenValidityUnits." not in f".{path}"
                     and not key.endswith(("Arn", "_ARN", "Name", "Id"))
                 )
                 and not DYNAMIC_REFERENCE.match(value)
@@ -676,6 +749,7 @@ RULES: dict[str, Rule] = {
     rule.__name__: rule
     for rule in (
         vpc_link_integration,
+        claim_headers,
         lambda_routes,
         container_routes,
         jwt_and_cors,

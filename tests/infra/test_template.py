@@ -103,6 +103,9 @@ def test_invalid_yaml_is_a_transform_error() -> None:
             "EnableContainerVariant": "true",
             "ContainerImageTag": "v1",
         },
+        {"EnableUserPool": "true", "EnableContainerVariant": "true", "ContainerImageTag": "v1"},
+        {"EnableKeyAuthorizer": "true", "KeyAuthorizerTtl": "300"},
+        {"JwtIssuer": "https://login.example.org", "JwtAudience": "api"},
     ],
 )
 def test_the_transform_accepts_the_values_a_deploy_passes(
@@ -116,6 +119,7 @@ def test_the_transform_accepts_the_values_a_deploy_passes(
         "ManageFunction",
         "PhotoFunction",
         "RealtimeFunction",
+        "KeyAuthorizerFunction",
     }
     if "CorsAllowedOrigins" in parameters:
         cors = document["Resources"]["HttpApi"]["Properties"]["Body"]["x-amazon-apigateway-cors"]

@@ -347,3 +347,47 @@ def test_conditional_requests_and_idempotency_keys_in_the_container(
     container_stack: Stack,
 ) -> None:
     _conditional_and_idempotent(container_stack)
+
+
+def test_a_local_token_signs_in_through_rungateway(
+    prepared: tuple[dict[str, str], str], tmp_path: Path
+) -> None:
+    """The README's flow: `rungateway --jwt-issuer local`, then `issue_token` for a user."""
+    env = {**prepared[0], "LOCALGATEWAY_KEYS_DIR": str(tmp_path / "keys")}
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}/local-issuer"
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "rungateway", f"127.0.0.1:{port}", "--jwt-issuer", "local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/prod"
+    try:
+        _wait(f"{url}/health", process)
+        reader = _manage(
+            env, "issue_token", "--user", "dana", "--issuer", issuer, "--scope", "pets/read"
+        ).strip()
+        writer = _manage(env, "issue_token", "--user", "dana", "--issuer", issuer).strip()
+
+        created = httpx.post(
+            f"{url}/v1/pets",
+            json={"name": "Kit", "species": "cat"},
+            headers={"authorization": f"Bearer {writer}"},
+        )
+        listed = httpx.get(f"{url}/v1/pets", headers={"authorization": f"Bearer {reader}"})
+        refused = httpx.post(
+            f"{url}/v1/pets", json={"name": "No"}, headers={"authorization": f"Bearer {reader}"}
+        )
+        anonymous = httpx.get(f"{url}/v1/pets")
+        usage = httpx.get(f"{url}/v1/usage", headers={"authorization": f"Bearer {reader}"})
+    finally:
+        _stop(process)
+
+    assert created.status_code == 201, created.text
+    assert [pet["name"] for pet in listed.json()["results"]] == ["Kit"]
+    assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
+    assert (anonymous.status_code, anonymous.json()) == (401, {"message": "Unauthorized"})
+    assert usage.json()["token"] == {"issuer": issuer, "subject": "dana"}
+    assert usage.json()["quota"]["used"] == 3

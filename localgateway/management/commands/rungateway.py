@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from argparse import ArgumentParser
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import get_script_prefix
 
+from localgateway import local_issuer
+from localgateway.authorizers import JwtAuthorizer, LambdaAuthorizer, RouteAuth
 from localgateway.spec import ApiSpec, TemplateError, load_spec
 from localgateway.websocket.spec import (
     IDLE_TIMEOUT_S,
@@ -89,6 +92,22 @@ class Command(BaseCommand):
             "--timeout", type=float, help="Override the integration timeout (seconds)."
         )
         parser.add_argument(
+            "--jwt-issuer",
+            metavar="URL",
+            help="Turn the template's JWT authorizer on with this issuer (any OIDC issuer, "
+            "e.g. a Cognito pool https://cognito-idp.REGION.amazonaws.com/POOL_ID, whose "
+            "JWKS is fetched), or 'local': the local issuer of manage.py issue_token, "
+            "served by this gateway at /local-issuer.",
+        )
+        parser.add_argument(
+            "--jwt-audience",
+            action="append",
+            default=None,
+            metavar="AUD",
+            help="Audience (or Cognito app client id) the JWT authorizer accepts; repeatable. "
+            f"Default with --jwt-issuer local: {local_issuer.DEFAULT_AUDIENCE!r}.",
+        )
+        parser.add_argument(
             "--storage-path",
             action="append",
             default=None,
@@ -118,6 +137,7 @@ class Command(BaseCommand):
 
         host, port = _addrport(options["addrport"])
         _lambda_environment()
+        options["jwt_issuer_url"] = _issuer_url(options["jwt_issuer"], host, port)
         spec = self._spec(options)
         websocket_spec = None if options["upstream"] else self._websocket_spec(options)
         app = self._app(spec, options, websocket_spec)
@@ -138,6 +158,11 @@ class Command(BaseCommand):
 
     def _spec(self, options: dict[str, Any]) -> ApiSpec:
         parameters = dict(_key_value(item) for item in options["parameter"])
+        issuer, audiences = options.get("jwt_issuer_url"), _audiences(options)
+        if issuer:
+            # As deploying with these parameters would: the template's JwtEnabled turns on.
+            parameters["JwtIssuer"] = issuer
+            parameters["JwtAudience"] = ",".join(audiences)
         try:
             spec = load_spec(
                 Path(options["template"]),
@@ -154,6 +179,20 @@ class Command(BaseCommand):
         if old_format:
             raise CommandError(
                 f"routes {old_format} use payload format 1.0; rungateway builds 2.0 events only"
+            )
+        if issuer:
+            spec = with_jwt_issuer(spec, issuer, audiences)
+        unresolved = sorted(
+            {
+                auth.authorizer.issuer
+                for auth in spec.authorization.values()
+                if isinstance(auth.authorizer, JwtAuthorizer) and "${" in auth.authorizer.issuer
+            }
+        )
+        if unresolved:
+            raise CommandError(
+                f"the JWT authorizer's issuer {unresolved[0]} is only known once deployed; "
+                "pass --jwt-issuer (a deployed pool's issuer URL, or local)"
             )
         return spec
 
@@ -186,12 +225,15 @@ class Command(BaseCommand):
         from localgateway.upstream import HttpUpstream
         from localgateway.websocket.server import WebSocketApi
 
+        authorization = self._authorization(spec, options)
         if options["upstream"]:
             try:
                 upstream = HttpUpstream(options["upstream"])
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
-            return GatewayApp(spec, upstream=upstream, timeout_override=options["timeout"])
+            return GatewayApp(
+                spec, upstream=upstream, timeout_override=options["timeout"], **authorization
+            )
         handlers = {route.handler for route in spec.routes}
         handler = options["handler"] or (handlers.pop() if len(handlers) == 1 else None)
         if not handler:
@@ -212,7 +254,32 @@ class Command(BaseCommand):
             timeout_override=options["timeout"],
             storage=_storage(options["storage_path"]),
             websocket=websocket,
+            **authorization,
         )
+
+    def _authorization(self, spec: ApiSpec, options: dict[str, Any]) -> dict[str, Any]:
+        """The Lambda authorizers' functions and the issuers' keys for GatewayApp."""
+        from localgateway.integrations import ProcessInvoker, ThreadInvoker
+        from localgateway.jwt_auth import KeySets
+
+        invokers: dict[str, Any] = {}
+        for auth in spec.authorization.values():
+            authorizer = auth.authorizer
+            if isinstance(authorizer, LambdaAuthorizer) and authorizer.name not in invokers:
+                try:
+                    invokers[authorizer.name] = (
+                        ProcessInvoker(authorizer.handler, options["isolate"])
+                        if options["isolate"]
+                        else ThreadInvoker(authorizer.handler, options["concurrency"])
+                    )
+                except ImportError as exc:
+                    raise CommandError(f"cannot import {authorizer.handler}: {exc}") from exc
+        local = options["jwt_issuer"] == "local"
+        keys = KeySets(
+            local_issuer_url=options["jwt_issuer_url"] if local else None,
+            local_keys=local_issuer.keys_dir() if local else None,
+        )
+        return {"authorizer_invokers": invokers, "key_sets": keys}
 
     def _banner(
         self,
@@ -308,3 +375,27 @@ def _configure_access_log() -> None:
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
+
+
+def _issuer_url(value: str | None, host: str, port: int) -> str | None:
+    if value == "local":
+        return local_issuer.default_issuer(host, port)
+    return value.rstrip("/") if value else None
+
+
+def _audiences(options: dict[str, Any]) -> list[str]:
+    given = options.get("jwt_audience") or []
+    if given:
+        return list(given)
+    return [local_issuer.DEFAULT_AUDIENCE] if options.get("jwt_issuer") == "local" else []
+
+
+def with_jwt_issuer(spec: ApiSpec, issuer: str, audiences: list[str]) -> ApiSpec:
+    """Every JWT authorizer of the spec checking for `issuer` and `audiences` instead."""
+    authorization = {}
+    for key, auth in spec.authorization.items():
+        authorizer = auth.authorizer
+        if isinstance(authorizer, JwtAuthorizer):
+            authorizer = replace(authorizer, issuer=issuer, audiences=tuple(audiences))
+        authorization[key] = RouteAuth(authorizer, auth.scopes)
+    return replace(spec, authorization=authorization)
