@@ -145,9 +145,9 @@ MUTANTS = [
         "jwt_and_cors",
     ),
     Mutant(
-        "key authorizer without its cache TTL",
-        "                    authorizerResultTtlInSeconds: !Ref KeyAuthorizerTtl\n",
-        "",
+        "key authorizer cached per Authorization header, not per key",
+        "                    identitySource: $request.header.x-api-key\n",
+        "                    identitySource: $request.header.Authorization\n",
         RULES,
         "jwt_and_cors",
     ),

@@ -123,3 +123,16 @@ def test_gunicorns_own_error_pages_are_json(monkeypatch: pytest.MonkeyPatch) -> 
     assert head.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
     assert b"Content-Type: application/json" in head
     assert json.loads(body) == {"message": "Request Header Fields Too Large"}
+
+
+def test_headers_with_underscores_never_alias_the_claim_headers() -> None:
+    """`x_gateway_jwt_sub` would become HTTP_X_GATEWAY_JWT_SUB, the environ key of the
+    mapped `x-gateway-jwt-sub` the container trusts; gunicorn must drop such names."""
+    from gunicorn.config import Config
+
+    config = Config()
+    for name, value in vars(load_conf()).items():
+        if name in config.settings:
+            config.set(name, value)
+
+    assert config.header_map == "drop"

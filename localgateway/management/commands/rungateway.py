@@ -317,8 +317,15 @@ class Command(BaseCommand):
             "  KEY=$(.venv/bin/python manage.py create_api_key --user me --create-user)\n"
             f'  curl -H "x-api-key: $KEY" {base}/v1/pets\n'
             "An admin for /admin/: .venv/bin/python manage.py createsuperuser\n"
-            "Quit with CONTROL-C.\n"
         )
+        if options["jwt_issuer"] == "local":
+            self.stdout.write(
+                f"Tokens from the local issuer {options['jwt_issuer_url']}:\n"
+                "  TOKEN=$(.venv/bin/python manage.py issue_token --user me --issuer "
+                f"{options['jwt_issuer_url']})\n"
+                f'  curl -H "Authorization: Bearer $TOKEN" {base}/v1/pets\n'
+            )
+        self.stdout.write("Quit with CONTROL-C.\n")
 
 
 def _storage(paths: list[str] | None) -> tuple[tuple[str, ...], Any]:
