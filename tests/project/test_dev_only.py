@@ -32,6 +32,7 @@ GATEWAY_STACK = {
     "cfnlint",
     "samtranslator",
     "websockets",
+    "jwt",
 }
 
 # Imports of the dev-only modules fail, as if the `dev` extra were not installed; then
@@ -100,7 +101,15 @@ def test_localgateway_imports_only_what_the_dev_extra_declares() -> None:
     third_party = imported_modules(ROOT / "localgateway") - set(sys.stdlib_module_names)
     third_party -= {"__future__", "localgateway", "django"}  # Django: the app's framework
 
-    assert third_party == {"anyio", "httpx", "samtranslator", "uvicorn", "websockets"}
+    assert third_party == {
+        "anyio",
+        "cryptography",
+        "httpx",
+        "jwt",
+        "samtranslator",
+        "uvicorn",
+        "websockets",
+    }
     for module in third_party:
         dists = {canonical(d) for d in distributions[module]}
         assert dists & declared, f"{module} is used by localgateway but not in the dev extra"
