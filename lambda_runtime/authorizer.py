@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import close_old_connections
+from django.core import signals
 
 from apps.api_keys import conf
 from apps.api_keys.authorizer import decide
@@ -29,9 +29,9 @@ def authorize(event: Any, context: Any) -> dict[str, Any]:
     if isinstance(request_context_, dict) and isinstance(request_context_.get("requestId"), str):
         log_context["gatewayRequestId"] = request_context_["requestId"]
     token = request_context.set(log_context)
-    # As Django's request_started/finished signals do: drop connections past CONN_MAX_AGE
-    # or broken, keep the others for the next (warm) invocation.
-    close_old_connections()
+    # What Django's handler sends around a request: its receivers drop connections past
+    # CONN_MAX_AGE or broken and keep the others for the next (warm) invocation.
+    signals.request_started.send(sender=__name__)
     try:
         if not isinstance(event, dict):
             logger.error("Key authorizer: the event is not an object")
@@ -41,5 +41,5 @@ def authorize(event: Any, context: Any) -> dict[str, Any]:
         logger.exception("Key authorizer failed")
         raise
     finally:
-        close_old_connections()
+        signals.request_finished.send(sender=__name__)
         request_context.reset(token)

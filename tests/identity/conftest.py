@@ -24,16 +24,23 @@ def _hosts(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, *EVENT_HOSTS]
 
 
-@pytest.fixture
-def invoke(db: None) -> Iterator[Invoke]:
-    """lambda_runtime.handler.handler, JSON in and out, as Lambda calls it."""
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Like Django's test client: the entry points' request signals must not close the
+    test's database connection (the test runs inside its transaction)."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        yield lambda event: handler(json.loads(json.dumps(event)), LambdaContext())
+        yield
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def invoke(db: None) -> Invoke:
+    """lambda_runtime.handler.handler, JSON in and out, as Lambda calls it."""
+    return lambda event: handler(json.loads(json.dumps(event)), LambdaContext())
 
 
 def claims_for(
