@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.api_keys.models import APIKey, KeyMeter
 from apps.api_keys.services import api_key_revoke
-from lambda_runtime import authorizer as lambda_authorizer
 from lambda_runtime.handler import authorize_api_key
 from tests.api_keys.factories import APIKeyFactory, UsagePlanFactory
 from tests.factories import PetFactory
@@ -24,14 +23,6 @@ from tests.lambda_runtime.conftest import LambdaContext
 from tests.lambda_runtime.events import load
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The authorizer drops stale connections around each call, as Django does around a
-    request; here the connection holds the test's transaction (closing it would lose the
-    test's rows), so, as the `invoke` fixtures do with Django's request signals, it stays."""
-    monkeypatch.setattr(lambda_authorizer, "close_old_connections", lambda: None)
 
 
 AUTHORIZER_EVENT = "apigw-v2-custom-authorizer-v2-request.json"
