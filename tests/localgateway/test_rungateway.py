@@ -81,7 +81,9 @@ def run_rungateway(*args: str) -> subprocess.CompletedProcess[str]:
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test"},
         capture_output=True,
         text=True,
-        timeout=60,
+        # A bound against a hang only: under two test suites at once (load 30) a start-up
+        # that refuses its arguments took over 60 s.
+        timeout=SERVER_START_S,
         check=False,
     )
 
