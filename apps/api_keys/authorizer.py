@@ -120,16 +120,20 @@ def key_from_context(context: Any) -> APIKey | None:
         owner_id=owner_id,
         plan_id=plan_id,
     )
-    APIKey._meta.get_field("plan").set_cached_value(key, plan)
-    APIKey._meta.get_field("owner").set_cached_value(key, owner)
+    # Assigning through the relation descriptors caches the related objects (no query later).
+    key.plan = plan
+    key.owner = owner
     # The meter row's day is unknown here, so the counters treat the request as one that
     # may open a new day (their UPDATE then runs in a transaction with the archive).
-    meter = KeyMeter(key_id=key_id)
-    KeyMeter._meta.get_field("key").remote_field.set_cached_value(key, meter)
+    key.meter = KeyMeter(key_id=key_id)
     return key  # type: ignore[no-any-return]
 
 
 def _partial(model: type[Model], **values: Any) -> Any:
-    """An instance as a query for only these columns would make it (others load on use)."""
+    """An instance as a query for only these columns would make it (others load on use).
+
+    `Model.from_db` is the documented hook for building instances from loaded columns:
+    https://docs.djangoproject.com/en/5.2/ref/models/instances/#customizing-model-loading
+    """
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db("default", names, [values[name] for name in names])
