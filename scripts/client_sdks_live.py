@@ -1,10 +1,12 @@
-"""Both SDKs' suites against one live `manage.py rungateway` (the real Lambda request path) on
-a free loopback port, with a throwaway SQLite database and media directory.
+"""Both SDKs' suites against live `manage.py rungateway`s (the real Lambda request path) on
+free loopback ports, with a throwaway SQLite database and media directory: one serves the
+template as deployed by default (API keys), one with its JWT authorizer on and the local
+issuer (`--jwt-issuer local`, bearer tokens checked for real).
 
 Each suite gets its own user (so neither sees the other's pets) with two keys: one on a
 roomy plan, and one whose quota is a single request a day (its second request is a real
-429 `Limit Exceeded` with Retry-After). Direct uploads are capped at 64 KiB, so a 413 costs
-little to provoke.
+429 `Limit Exceeded` with Retry-After); and a token for its own subject. Direct uploads are
+capped at 64 KiB, so a 413 costs little to provoke.
 """
 
 from __future__ import annotations
@@ -50,25 +52,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(url: str, name: str) -> None:
     deadline = time.monotonic() + 120  # generous: the machine may be busy
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
         try:
             with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
-    raise SystemExit(f"clients: rungateway did not answer {url}")
+    raise SystemExit(f"clients: rungateway at {name} did not answer {url}")
 
 
-@contextmanager
-def gateway(workdir: Path) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
-    """Start rungateway on a fresh database; yield its URL (stage included) and the keys."""
-    env = {
+def environment(workdir: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.local",
         "DJANGO_DEBUG": "false",
@@ -78,24 +75,23 @@ def gateway(workdir: Path) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_LOG_LEVEL": "WARNING",
         "PHOTOS_DIRECT_MAX_BYTES": str(DIRECT_MAX_BYTES),
+        "LOCALGATEWAY_KEYS_DIR": str(workdir / "issuer-keys"),
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
-    seeded = subprocess.run(  # noqa: S603
-        [*manage, "shell", "-c", SEED], env=env, check=True, capture_output=True, text=True
-    ).stdout
-    keys = json.loads(seeded.split("KEYS=", 1)[1])
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path, *options: str) -> Iterator[str]:
+    """One `rungateway` on a free port, stopped on exit; yields its URL (stage included)."""
     port = free_port()
-    log = workdir / "gateway.log"
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603
-            [*manage, "rungateway", f"127.0.0.1:{port}"], env=env, stdout=output, stderr=output
+            [sys.executable, str(ROOT / "manage.py"), "rungateway", f"127.0.0.1:{port}", *options],
+            env=env,
+            stdout=output,
+            stderr=output,
         )
-    url = f"http://127.0.0.1:{port}/prod"
     try:
-        wait_until_up(f"{url}/health", server, log)
-        say(f"rungateway up at {url}")
-        yield url, keys
+        yield f"http://127.0.0.1:{port}/prod"
     except BaseException:
         print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
         raise
@@ -105,6 +101,40 @@ def gateway(workdir: Path) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+    if server.returncode not in (0, -15):
+        print(log.read_text(errors="replace")[-2000:], file=sys.stderr)
+
+
+@contextmanager
+def gateways(workdir: Path) -> Iterator[dict[str, dict[str, str]]]:
+    """A fresh database, and two gateways on it: the template as deployed by default (keys),
+    and with its JWT authorizer on (`--jwt-issuer local`, which then requires tokens).
+    Yields each suite's environment: the URLs, keys and a token."""
+    env = environment(workdir)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
+    seeded = subprocess.run(  # noqa: S603
+        [*manage, "shell", "-c", SEED], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    suites = json.loads(seeded.split("KEYS=", 1)[1])
+    with (
+        serving(env, workdir / "gateway.log") as url,
+        serving(env, workdir / "gateway-jwt.log", "--jwt-issuer", "local") as token_url,
+    ):
+        for each in (url, token_url):
+            wait_until_up(f"{each}/health", each)
+        issuer = token_url.removesuffix("/prod") + "/local-issuer"
+        for suite, variables in suites.items():
+            token = subprocess.run(  # noqa: S603
+                [*manage, "issue_token", "--user", f"sdk-{suite}", "--issuer", issuer],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            variables.update(PETS_API_URL=url, PETS_API_TOKEN_URL=token_url, PETS_API_TOKEN=token)
+        say(f"rungateway up at {url} (keys) and {token_url} (JWT authorizer)")
+        yield suites
 
 
 def install_python_client() -> None:
@@ -135,16 +165,14 @@ def run_suites(*, typescript: bool, ensure_node_modules: Callable[[Path], None])
         builds = [pool.submit(install_python_client)]
         if typescript:
             builds.append(pool.submit(build_typescript))
-        with tempfile.TemporaryDirectory(prefix="clients-") as tmp, gateway(Path(tmp)) as started:
-            url, keys = started
+        with tempfile.TemporaryDirectory(prefix="clients-") as tmp, gateways(Path(tmp)) as suites:
             for build in builds:
                 build.result()  # a failed build raises here
-            base = {**os.environ, "PETS_API_URL": url}
             failed = subprocess.run(  # noqa: S603
-                [str(VENV / "bin" / "pytest")], cwd=PY_DIR, env={**base, **keys["python"]}
+                [str(VENV / "bin" / "pytest")], cwd=PY_DIR, env={**os.environ, **suites["python"]}
             ).returncode
             if typescript:
-                failed |= subprocess.run(  # noqa: S603
-                    [npm(), "test", "--silent"], cwd=TS_DIR, env={**base, **keys["typescript"]}
-                ).returncode
+                env = {**os.environ, **suites["typescript"]}
+                npm_test = [npm(), "test", "--silent"]
+                failed |= subprocess.run(npm_test, cwd=TS_DIR, env=env).returncode  # noqa: S603
     return 1 if failed else 0

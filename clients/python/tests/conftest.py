@@ -34,3 +34,15 @@ def limited_key(url: str) -> str:
 def api(url: str, key: str) -> Iterator[AuthenticatedClient]:
     with connect(url, api_key=key) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def token_url(url: str) -> str:
+    """A gateway with the template's JWT authorizer on (the local issuer): tokens only."""
+    return os.environ["PETS_API_TOKEN_URL"]
+
+
+@pytest.fixture(scope="session")
+def token(url: str) -> str:
+    """An access token for this suite's subject, with pets/read and pets/write."""
+    return os.environ["PETS_API_TOKEN"]

@@ -17,6 +17,7 @@ from pets_api.errors import (
     PayloadTooLarge,
     PreconditionFailed,
     TooManyRequests,
+    Unauthorized,
     UnprocessableEntity,
 )
 from pets_api_client import AuthenticatedClient
@@ -322,3 +323,24 @@ def test_an_idempotency_key_makes_a_retried_create_create_once(api: Authenticate
         create_pet.sync(
             client=api, body=PetRequest(name=f"{word} Max", species="dog"), idempotency_key=key
         )
+
+
+def test_a_bearer_token_signs_in_its_user(token_url: str, token: str) -> None:
+    with connect(token_url, token=token) as api:
+        pet = create(api, "Rex")
+        assert ok(get_pet.sync(client=api, id=pet.id)).name == "Rex"
+        usage = ok(get_usage.sync(client=api))
+
+    assert usage.key is None
+    assert usage.token is not None
+    assert usage.token.subject == "sdk-python"
+
+
+def test_a_forged_token_is_unauthorized(token_url: str, token: str) -> None:
+    header, claims, signature = token.split(".")
+    forged = f"{header}.{claims}.{signature[::-1]}"
+
+    with connect(token_url, token=forged) as api, pytest.raises(Unauthorized) as raised:
+        get_usage.sync(client=api)
+
+    assert (raised.value.status, raised.value.message) == (401, "Unauthorized")

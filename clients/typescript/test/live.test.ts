@@ -14,6 +14,7 @@ import {
   PreconditionFailed,
   type Schemas,
   TooManyRequests,
+  Unauthorized,
   UnprocessableEntity,
   connect,
   etag,
@@ -32,6 +33,8 @@ const limitedKey = process.env.PETS_API_LIMITED_KEY ?? "";
 const skip = url ? false : "PETS_API_URL is not set: `make test-clients` runs these against rungateway";
 const base = url ?? "http://127.0.0.1:9/prod";
 const api: PetsApi = connect(base, { apiKey: key || "unset" });
+const tokenUrl = process.env.PETS_API_TOKEN_URL ?? base;
+const token = process.env.PETS_API_TOKEN ?? "unset";
 
 /** A word unique to one test, so `search` finds that test's pets only. */
 const tag = (): string => randomUUID().replaceAll("-", "").slice(0, 10);
@@ -259,6 +262,23 @@ describe("the live API", { skip }, () => {
       api.POST("/v1/pets", { params: { header }, body: { name: `${word} Max`, species: "dog" } }),
       UnprocessableEntity,
     );
+  });
+
+  it("signs in a bearer token's user", async () => {
+    const withToken = connect(tokenUrl, { token });
+    const pet = ok(await withToken.POST("/v1/pets", { body: { name: "Rex", species: "dog" } }));
+    assert.equal(ok(await withToken.GET("/v1/pets/{id}", { params: { path: { id: pet.id } } })).name, "Rex");
+    const usage = ok(await withToken.GET("/v1/usage"));
+    assert.equal(usage.key, null);
+    assert.equal(usage.token?.subject, "sdk-typescript");
+  });
+
+  it("throws Unauthorized for a forged token", async () => {
+    const [header, claims, signature] = token.split(".");
+    const forged = `${header}.${claims}.${[...(signature ?? "")].reverse().join("")}`;
+    const error = await connect(tokenUrl, { token: forged }).GET("/v1/usage").catch((e: unknown) => e);
+    assert.ok(error instanceof Unauthorized);
+    assert.deepEqual([error.status, error.message], [401, "Unauthorized"]);
   });
 
   it("throws TooManyRequests with Retry-After for a used-up quota", async () => {
