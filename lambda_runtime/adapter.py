@@ -30,6 +30,7 @@ from apps.common.errors import (
     message_for,
 )
 from apps.common.logging import request_context
+from apps.common.tracing import from_environment
 from lambda_runtime.stage import StagePrefix, stage_prefix
 from lambda_runtime.wsgi import (
     WSGIApplication,
@@ -187,6 +188,8 @@ class LambdaWSGIAdapter(Mangum):
             log_context["requestId"] = lambda_id
         if gateway_id := gateway_request_id(event):
             log_context["gatewayRequestId"] = gateway_id
+        if trace_id := from_environment():  # Set by Lambda for each invocation.
+            log_context["xrayTraceId"] = trace_id
         token = request_context.set(log_context)
         try:
             return self._serve(event, context, log_context)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -16,6 +18,12 @@ request_context: ContextVar[dict[str, Any] | None] = ContextVar("request_context
 _RECORD_FIELDS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
 )
+# The one underscored extra that is written: a CloudWatch Embedded Metric Format directive
+# (apps.common.metrics).
+_EMF = "_aws"
+# The Root of Lambda's per-invocation `_X_AMZN_TRACE_ID`, for lines written outside any
+# request context (apps.common.tracing reads it for requests).
+_TRACE_ROOT = re.compile(r"(?:^|;)Root=(1-[0-9a-f]{8}-[0-9a-f]{24})(?:;|$)")
 
 
 class JSONFormatter(logging.Formatter):
@@ -32,8 +40,12 @@ class JSONFormatter(logging.Formatter):
         }
         if context := request_context.get():
             doc.update(context)
+        if "xrayTraceId" not in doc and (
+            match := _TRACE_ROOT.search(os.environ.get("_X_AMZN_TRACE_ID", ""))
+        ):
+            doc["xrayTraceId"] = match.group(1)
         for key, value in vars(record).items():
-            if key not in _RECORD_FIELDS and not key.startswith("_"):
+            if key not in _RECORD_FIELDS and (key == _EMF or not key.startswith("_")):
                 doc[key] = value
         if record.exc_info and record.exc_info[0] is not None:
             exc_type, exc, tb = record.exc_info

@@ -15,8 +15,10 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 
+from apps.common import tracing
 from apps.common.deadlines import deadline
 from apps.common.errors import (
     DATABASE_UNAVAILABLE,
@@ -26,6 +28,7 @@ from apps.common.errors import (
     service_unavailable,
 )
 from apps.common.logging import request_context
+from apps.common.metrics import PLANS, REQUESTS, QueryCounter, emf_members, plan_label, route_label
 from apps.common.views import HealthView
 
 access_logger = logging.getLogger("gatewayproject.request")
@@ -50,7 +53,8 @@ def _request_id(request: HttpRequest) -> str:
 
 
 class RequestContextMiddleware:
-    """Gives each request an id and writes one JSON access-log line when it is done."""
+    """Gives each request an id and a trace id, and writes one JSON access-log line when it is
+    done; the line carries the request's CloudWatch metrics (apps.common.metrics)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,17 +64,23 @@ class RequestContextMiddleware:
         request_id = _request_id(request)
         request.request_id = request_id  # type: ignore[attr-defined]
         # In Lambda the adapter's context adds the Lambda request id (as `requestId`, the
-        # name Lambda's JSON log format uses) and the gateway's id (`gatewayRequestId`).
+        # name Lambda's JSON log format uses), the gateway's id (`gatewayRequestId`) and
+        # the invocation's trace id; elsewhere the trace id comes from the front door.
         context = {"requestId": request_id, **request.META.get("gatewayproject.context", {})}
+        if "xrayTraceId" not in context and (trace := tracing.from_request(request.META)):
+            context["xrayTraceId"] = trace
         token = request_context.set(context)
+        queries = QueryCounter()
         try:
-            response = self.get_response(request)
+            with connection.execute_wrapper(queries):
+                response = self.get_response(request)
             response["X-Request-Id"] = request_id
-            fields = {
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            fields: dict[str, object] = {
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "durationMs": round((time.perf_counter() - started) * 1000, 3),
+                "durationMs": duration_ms,
             }
             if key_prefix := getattr(request, "api_key_prefix", None):
                 fields["keyPrefix"] = key_prefix
@@ -78,10 +88,43 @@ class RequestContextMiddleware:
                 fields["tokenUserId"] = token_user
             if rejected := getattr(request, "api_key_rejected", None):
                 fields["keyRejected"] = rejected
+            fields |= _request_metrics(request, response.status_code, duration_ms, queries)
             access_logger.info("request", extra=fields)
             return response
         finally:
             request_context.reset(token)
+
+
+def _request_metrics(
+    request: HttpRequest, status: int, duration_ms: float, queries: QueryCounter
+) -> dict[str, object]:
+    """The request's metric members (apps.common.metrics.REQUESTS, and PLANS if metered)."""
+    metrics: dict[str, object] = {
+        "Route": route_label(
+            request.method, request.path_info, getattr(request, "resolver_match", None)
+        ),
+        "Requests": 1,
+        "Latency": duration_ms,
+        "Errors4xx": int(400 <= status < 500),
+        "Errors5xx": int(status >= 500),
+        "DBQueries": queries.count,
+        "DBTime": round(queries.seconds * 1000, 3),
+    }
+    groups = [REQUESTS]
+    metered = getattr(request, "usage_metered", None)
+    if metered is not None:
+        # Set by the usage-plan throttle (apps.api_keys.throttling) for every metered request.
+        reason = getattr(getattr(request, "api_key_admission", None), "reason", None)
+        metrics |= {
+            "Plan": plan_label(metered.plan),
+            "PlanRequests": 1,
+            "Throttled": int(reason == "throttle"),
+            "QuotaRefused": int(reason == "quota"),
+        }
+        groups.append(PLANS)
+    if (aws := emf_members(groups)) is not None:
+        metrics["_aws"] = aws
+    return metrics
 
 
 class HealthCheckMiddleware:

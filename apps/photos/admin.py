@@ -20,7 +20,15 @@ from apps.photos.processing import Outcome
 class PhotoAdmin(admin.ModelAdmin[Photo]):
     list_display = ("preview", "id", "owner", "pet", "status", "content_type", "size", "created_at")
     list_filter = ("status", "content_type", ("owner", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("id", "caption", "original_filename", "owner__username", "owner__email")
+    # A trace id finds the photo an upload request (or its processing) logged.
+    search_fields = (
+        "id",
+        "caption",
+        "original_filename",
+        "owner__username",
+        "owner__email",
+        "=trace_id",
+    )
     list_select_related = ("owner", "pet")
     readonly_fields = (
         "large_preview",

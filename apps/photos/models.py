@@ -11,6 +11,7 @@ from django.db.models import Q
 CAPTION_MAX_LENGTH = 500
 FILENAME_MAX_LENGTH = 255
 REASON_MAX_LENGTH = 200
+TRACE_ID_MAX_LENGTH = 35  # 1-<8 hex>-<24 hex>
 # The largest BigAutoField id (a pet's); larger numbers overflow the database's integer.
 MAX_ID = 2**63 - 1
 
@@ -57,6 +58,16 @@ class Photo(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The X-Ray trace id of the request that created the photo: its processing (another
+    # invocation, another trace) logs it as `uploadTraceId`, so one photo can be followed
+    # from the upload to the end of processing (docs/observability.md).
+    trace_id = models.CharField(
+        max_length=TRACE_ID_MAX_LENGTH,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="X-Ray trace id of the request that created the photo.",
+    )
 
     class Meta:
         ordering = ("-created_at", "-pk")

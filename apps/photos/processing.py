@@ -11,16 +11,21 @@ import datetime
 import enum
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterable
+from contextvars import Token
 from functools import partial
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
+from apps.common import metrics, tracing
 from apps.common.events import publish
 from apps.common.exceptions import BackendUnavailableError
+from apps.common.logging import request_context
 from apps.photos import events, storage
 from apps.photos.conf import DISPLAY_SIZE, THUMBNAIL_SIZE, photo_settings
 from apps.photos.exceptions import too_large
@@ -45,6 +50,53 @@ class Outcome(enum.StrEnum):
     BUSY = "busy"  # Another worker is processing it now; try again later.
     GONE = "gone"  # The photo does not exist (any more); whatever was stored was deleted.
     REJECTED = "rejected"  # Reprocessing: the original no longer renders; the photo is kept.
+    ERROR = "error"  # Unexpected: handed back for a retry (the photo function raises).
+
+
+class Attempt:
+    """One processing attempt, measured: a metrics line when it ends (PhotosProcessed,
+    PhotoProcessingTime and PhotoBytes by Outcome, apps.common.metrics.PHOTOS), and the
+    trace id of the upload that created the photo (`uploadTraceId`) on every log line
+    written meanwhile. `outcome` stays ERROR unless the caller sets it.
+    """
+
+    def __init__(self, photo: Photo | None, *, size: int = 0) -> None:
+        self.photo = photo
+        self.bytes = size
+        self.outcome: str = Outcome.ERROR
+        self._started = 0.0
+        self._token: Token[dict[str, Any] | None] | None = None
+        self._span: Any = None
+
+    def __enter__(self) -> Attempt:
+        context = dict(request_context.get() or {})
+        if self.photo is not None and self.photo.trace_id:
+            context["uploadTraceId"] = self.photo.trace_id
+        self._token = request_context.set(context)
+        self._span = tracing.span("photos.process")
+        self._span.__enter__()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        elapsed_ms = round((time.perf_counter() - self._started) * 1000, 3)
+        try:
+            self._span.__exit__(exc_type, exc, tb)
+            metrics.emit(
+                "photo processed",
+                metrics.PHOTOS,
+                {"PhotosProcessed": 1, "PhotoProcessingTime": elapsed_ms, "PhotoBytes": self.bytes},
+                {"Outcome": str(self.outcome)},
+                photoId=str(self.photo.pk) if self.photo is not None else "",
+            )
+        finally:
+            if self._token is not None:
+                request_context.reset(self._token)
 
 
 def claim(photo_id: uuid.UUID, *, statuses: Iterable[str], now: datetime.datetime) -> Photo | None:
@@ -135,9 +187,10 @@ def render(original: Original) -> Rendition:
         raise ProcessingBusyError("Every photo decode slot is busy.")
     try:
         original.file.seek(0)
-        return imaging.render(
-            original.file, sizes=SIZES, max_pixels=config.MAX_PIXELS, limits=limits
-        )
+        with tracing.span("photos.render", bytes=original.size):
+            return imaging.render(
+                original.file, sizes=SIZES, max_pixels=config.MAX_PIXELS, limits=limits
+            )
     finally:
         slots.release()
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.common.conditional import StaleVersionError
 from apps.common.events import publish
+from apps.common.tracing import current_trace_id
 from apps.pets.models import Pet
 from apps.photos import events, processing, storage, uploads
 from apps.photos.conf import photo_settings
@@ -83,27 +84,36 @@ def _create_ready(
 ) -> Photo:
     if original.size == 0:
         raise ValidationError({"file": ["The file is empty."]})
-    try:
-        rendition = processing.render(original)
-    except ImageRejectedError as exc:
-        raise ValidationError({"file": [exc.reason]}) from None
-    photo = Photo(owner=owner, pet=pet, caption=caption, original_filename=filename)
-    saved: list[str] = []
-    try:
-        names = processing.store_files(
-            photo.pk, original=original, rendition=rendition, tag=photo.version, saved=saved
-        )
-        for field, value in processing.facts(
-            names=names, original=original, rendition=rendition
-        ).items():
-            setattr(photo, field, value)
-        photo.processed_at = now
-        with transaction.atomic():
-            photo.save(force_insert=True)
-            publish(events.photo_event(events.READY, photo))
-    except BaseException:
-        storage.delete_quietly(saved)
-        raise
+    photo = Photo(
+        owner=owner,
+        pet=pet,
+        caption=caption,
+        original_filename=filename,
+        trace_id=current_trace_id(),
+    )
+    with processing.Attempt(photo, size=original.size) as attempt:
+        try:
+            rendition = processing.render(original)
+        except ImageRejectedError as exc:
+            attempt.outcome = Outcome.REJECTED
+            raise ValidationError({"file": [exc.reason]}) from None
+        saved: list[str] = []
+        try:
+            names = processing.store_files(
+                photo.pk, original=original, rendition=rendition, tag=photo.version, saved=saved
+            )
+            for field, value in processing.facts(
+                names=names, original=original, rendition=rendition
+            ).items():
+                setattr(photo, field, value)
+            photo.processed_at = now
+            with transaction.atomic():
+                photo.save(force_insert=True)
+                publish(events.photo_event(events.READY, photo))
+        except BaseException:
+            storage.delete_quietly(saved)
+            raise
+        attempt.outcome = Outcome.READY
     return photo
 
 
@@ -123,7 +133,13 @@ def photo_upload_start(
     config = photo_settings()
     if not 1 <= size <= config.MAX_BYTES:
         raise ValidationError({"size": [f"Must be between 1 and {config.MAX_BYTES} bytes."]})
-    photo = Photo(owner=owner, pet=pet, caption=caption, original_filename=filename)
+    photo = Photo(
+        owner=owner,
+        pet=pet,
+        caption=caption,
+        original_filename=filename,
+        trace_id=current_trace_id(),
+    )
     photo.original.name = storage.upload_key(photo.pk)
     photo.save(force_insert=True)
     upload = uploads.presign(
@@ -218,21 +234,27 @@ def _run(photo: Photo, *, now: datetime.datetime) -> tuple[Outcome, str]:
     its stored original stays, and content that no longer renders leaves it `ready`. Any
     other photo is an upload: its original is copied out of the upload prefix, and bad
     content fails it. On an unexpected error the photo is handed back for a retry.
+    Every attempt writes one metrics line (processing.record_attempt), its log lines carry
+    the trace id of the upload that created the photo (`uploadTraceId`).
     """
     was_ready = bool(photo.display.name)
-    try:
-        with processing.read_stored(photo.original.name) as original:
-            rendition = processing.render(original)
-            done = processing.finish(
-                photo, original=None if was_ready else original, rendition=rendition, now=now
-            )
-    except ImageRejectedError as exc:
-        return _refused(photo, reason=exc.reason, was_ready=was_ready, now=now), exc.reason
-    except BaseException:
-        back = PhotoStatus.READY if was_ready else PhotoStatus.PENDING_UPLOAD
-        processing.release(photo, status=back)
-        raise
-    return (Outcome.READY if done else processing.unclaimed(photo.pk)), ""
+    with processing.Attempt(photo) as attempt:
+        try:
+            with processing.read_stored(photo.original.name) as original:
+                attempt.bytes = original.size
+                rendition = processing.render(original)
+                done = processing.finish(
+                    photo, original=None if was_ready else original, rendition=rendition, now=now
+                )
+        except ImageRejectedError as exc:
+            attempt.outcome = _refused(photo, reason=exc.reason, was_ready=was_ready, now=now)
+            return attempt.outcome, exc.reason
+        except BaseException:
+            back = PhotoStatus.READY if was_ready else PhotoStatus.PENDING_UPLOAD
+            processing.release(photo, status=back)
+            raise
+        attempt.outcome = Outcome.READY if done else processing.unclaimed(photo.pk)
+    return attempt.outcome, ""
 
 
 def _refused(photo: Photo, *, reason: str, was_ready: bool, now: datetime.datetime) -> Outcome:

@@ -475,6 +475,18 @@ REALTIME = from_environment(
     }
 )
 
+# --- Observability (apps.common.metrics, apps.common.tracing) ----------------------------
+# Defaults in apps/common/metrics.py; docs/observability.md. The template sets the namespace
+# to the stack's name, so two stacks in one account keep their metrics apart.
+
+OBSERVABILITY = from_environment(
+    {
+        "METRICS": ("METRICS_ENABLED", bool),
+        "NAMESPACE": ("METRICS_NAMESPACE", str),
+        "DEEP_HEALTH_CACHE": ("DEEP_HEALTH_CACHE_SECONDS", float),
+    }
+)
+
 # --- Logging ----------------------------------------------------------------------------
 
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
@@ -487,6 +499,10 @@ LOGGING = {
     "loggers": {
         "gatewayproject": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "apps": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # The access log and the photo lines carry the metrics (EMF): a higher
+        # DJANGO_LOG_LEVEL must not drop them (they reach gatewayproject's handler).
+        "gatewayproject.request": {"level": "INFO"},
+        "gatewayproject.metrics": {"level": "INFO"},
         # 5xx with traceback only; each 4xx is already in the access log.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
