@@ -36,6 +36,11 @@ WORKERS = os.environ.get("FUZZ_WORKERS", "1")
 USERS = ("fuzzer", "someone-else")
 # schemathesis' defaults for a valid request, plus the conditional and idempotency outcomes.
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "429", "5xx"]
+# schemathesis' defaults for an invalid request, plus 412: RFC 9110 section 13.2.1 evaluates
+# preconditions before the request content, so a tag that does not match wins over a bad body.
+NEGATIVE_STATUSES = [
+    "400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx"
+]
 SETUP = """
 from django.contrib.auth.models import User
 from apps.api_keys.models import UsagePlan
@@ -99,6 +104,8 @@ def write_auth_config(workdir: Path, keys: dict[str, str]) -> Path:
         # generated tag) and 422 (an Idempotency-Key generated again for another body).
         "[checks.positive_data_acceptance]\n"
         f"expected-statuses = {json.dumps(POSITIVE_STATUSES)}\n"
+        "[checks.negative_data_rejection]\n"
+        f"expected-statuses = {json.dumps(NEGATIVE_STATUSES)}\n"
     )
     return config_path
 
