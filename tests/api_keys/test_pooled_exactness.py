@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -42,7 +43,10 @@ def _postgres_and_pgbouncer() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("runs on PostgreSQL (make test-postgres / PG_URL)")
     if pgbouncer.binary() is None:
-        pytest.skip("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
+        message = "pgbouncer is not installed (Debian: apt-get install pgbouncer)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI requires it (.ci/run installs it)")
+        pytest.skip(message)
 
 
 def _environment(port: int, send: Connection, barrier: Any, event: dict[str, Any]) -> None:
