@@ -39,7 +39,19 @@ POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "422", "42
 # schemathesis' defaults for an invalid request, plus 412: RFC 9110 section 13.2.1 evaluates
 # preconditions before the request content, so a tag that does not match wins over a bad body.
 NEGATIVE_STATUSES = [
-    "400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx"
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "406",
+    "409",
+    "412",
+    "415",
+    "422",
+    "428",
+    "429",
+    "5xx",
 ]
 SETUP = """
 from django.contrib.auth.models import User
