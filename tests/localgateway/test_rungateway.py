@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests import web
 from tests.localgateway.conftest import TEMPLATE
 from tests.subprocesses import SERVER_START_S
 
@@ -135,11 +135,11 @@ def raw(url: str, payload: bytes, *, read: bool = True) -> bytes:
 
 
 def still_serving(url: str) -> bool:
-    return httpx.get(f"{url}/prod/v1/pets").status_code == 200
+    return web.get(f"{url}/prod/v1/pets").status_code == 200
 
 
 def test_serves_through_the_lambda_path(gateway: str) -> None:
-    response = httpx.get(f"{gateway}/prod/v1/pets?x=1&x=2")
+    response = web.get(f"{gateway}/prod/v1/pets?x=1&x=2")
 
     assert response.status_code == 200
     assert response.json()["queryStringParameters"] == {"x": "1,2"}
@@ -147,7 +147,7 @@ def test_serves_through_the_lambda_path(gateway: str) -> None:
 
 
 def test_a_20_mb_body_is_413_and_the_server_keeps_serving(gateway: str) -> None:
-    response = httpx.post(f"{gateway}/prod/v1/photos", content=b"x" * (20 * 1024 * 1024))
+    response = web.post(f"{gateway}/prod/v1/photos", content=b"x" * (20 * 1024 * 1024))
 
     assert response.status_code == 413
     assert response.json() == {"message": "Request Too Long"}
@@ -155,7 +155,7 @@ def test_a_20_mb_body_is_413_and_the_server_keeps_serving(gateway: str) -> None:
 
 
 def test_a_16_kb_header_is_rejected_and_the_server_keeps_serving(gateway: str) -> None:
-    response = httpx.get(f"{gateway}/prod/v1/pets", headers={"x-big": "b" * 16 * 1024})
+    response = web.get(f"{gateway}/prod/v1/pets", headers={"x-big": "b" * 16 * 1024})
 
     assert response.status_code == 431
     assert response.json() == {"message": "Request Header Fields Too Large"}
@@ -209,7 +209,7 @@ def test_a_handler_past_the_timeout_is_503_and_the_server_keeps_serving(
     gateway: str, tmp_path: Path
 ) -> None:
     # Held until after the timeout: it cannot finish in time, however fast the machine.
-    response = httpx.get(f"{gateway}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60)
+    response = web.get(f"{gateway}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60)
     (tmp_path / "release").touch()
 
     assert response.status_code == 503
@@ -220,10 +220,10 @@ def test_a_handler_past_the_timeout_is_503_and_the_server_keeps_serving(
 def test_a_slow_request_does_not_block_others(gateway: str, tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         slow = pool.submit(
-            httpx.get, f"{gateway}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60
+            web.get, f"{gateway}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60
         )
         wait_for(tmp_path / "started")
-        fast = [pool.submit(httpx.get, f"{gateway}/prod/v1/pets", timeout=60) for _ in range(5)]
+        fast = [pool.submit(web.get, f"{gateway}/prod/v1/pets", timeout=60) for _ in range(5)]
         statuses = [future.result().status_code for future in fast]
         # All five were answered while the slow handler was still running (it runs until
         # released), which no ordering of a blocking server could do.
@@ -238,8 +238,8 @@ def test_a_slow_request_does_not_block_others(gateway: str, tmp_path: Path) -> N
 def test_a_non_dict_result_gets_the_gateway_answer() -> None:
     process, url = start("--handler", "tests.localgateway.handlers.non_dict")
     try:
-        response = httpx.get(f"{url}/prod/anything")
-        failing = httpx.get(f"{url}/prod/anything")
+        response = web.get(f"{url}/prod/anything")
+        failing = web.get(f"{url}/prod/anything")
     finally:
         output = stop(process)
 
@@ -258,9 +258,9 @@ def test_isolate_runs_the_handler_in_worker_processes_and_replaces_a_timed_out_o
         template=roomy_template,
     )  # fmt: skip
     try:
-        first = httpx.get(f"{url}/prod/v1/pets", timeout=60)
-        timed_out = httpx.get(f"{url}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60)
-        after = httpx.get(f"{url}/prod/v1/pets", timeout=60)
+        first = web.get(f"{url}/prod/v1/pets", timeout=60)
+        timed_out = web.get(f"{url}/prod/v1/hold", params={"dir": str(tmp_path)}, timeout=60)
+        after = web.get(f"{url}/prod/v1/pets", timeout=60)
     finally:
         stop(process)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import web
 from tests.localgateway.test_rungateway import ROOT, free_port
 from tests.photos.images import png
 from tests.subprocesses import wait_for_http
@@ -99,23 +100,23 @@ def lambda_stack(prepared: tuple[dict[str, str], str]) -> Iterator[Stack]:
 
 
 def test_health_and_docs_through_the_stage(lambda_stack: Stack) -> None:
-    assert httpx.get(f"{lambda_stack.url}/health").json() == {"status": "ok"}
-    docs = httpx.get(f"{lambda_stack.url}/v1/docs")
+    assert web.get(f"{lambda_stack.url}/health").json() == {"status": "ok"}
+    docs = web.get(f"{lambda_stack.url}/v1/docs")
     assert docs.status_code == 200
-    servers = httpx.get(f"{lambda_stack.url}/v1/openapi.json").json()["servers"]
+    servers = web.get(f"{lambda_stack.url}/v1/openapi.json").json()["servers"]
     assert servers[0]["url"] == lambda_stack.url
     # Every asset the docs page loads is inside the stage, so the gateway serves it.
     origin = lambda_stack.url.removesuffix("/prod")
     assets = re.findall(r'(?:src|href)="(/[^"]+\.(?:css|js|png))"', docs.text)
     assert assets
     assert all(asset.startswith("/prod/static/") for asset in assets), assets
-    assert all(httpx.get(f"{origin}{asset}").status_code == 200 for asset in assets)
+    assert all(web.get(f"{origin}{asset}").status_code == 200 for asset in assets)
 
 
 def test_pets_crud_with_a_key_and_stage_aware_urls(lambda_stack: Stack) -> None:
     headers = {"x-api-key": lambda_stack.key}
     created = [
-        httpx.post(
+        web.post(
             f"{lambda_stack.url}/v1/pets",
             json={"name": f"Rex {n}", "species": "dog"},
             headers=headers,
@@ -126,23 +127,23 @@ def test_pets_crud_with_a_key_and_stage_aware_urls(lambda_stack: Stack) -> None:
     location = created[0].headers["location"]
     assert location.startswith(f"{lambda_stack.url}/v1/pets/")
 
-    page = httpx.get(f"{lambda_stack.url}/v1/pets?page_size=2", headers=headers)
+    page = web.get(f"{lambda_stack.url}/v1/pets?page_size=2", headers=headers)
     assert page.json()["next"].startswith(f"{lambda_stack.url}/v1/pets?")
     assert page.headers["x-ratelimit-limit"] == "10000"
-    assert httpx.get(location, headers=headers).json()["name"] == "Rex 0"
-    assert httpx.delete(location, headers=headers).status_code == 204
-    assert httpx.get(location, headers=headers).status_code == 404
+    assert web.get(location, headers=headers).json()["name"] == "Rex 0"
+    assert web.delete(location, headers=headers).status_code == 204
+    assert web.get(location, headers=headers).status_code == 404
 
 
 def test_no_key_is_403_from_the_app(lambda_stack: Stack) -> None:
-    response = httpx.get(f"{lambda_stack.url}/v1/pets")
+    response = web.get(f"{lambda_stack.url}/v1/pets")
 
     assert response.status_code == 403
     assert response.json() == {"message": "Forbidden"}
 
 
 def test_multipart_photo_upload_arrives_base64_and_is_processed(lambda_stack: Stack) -> None:
-    response = httpx.post(
+    response = web.post(
         f"{lambda_stack.url}/v1/photos",
         headers={"x-api-key": lambda_stack.key},
         files={"file": ("red.png", png((300, 200)), "image/png")},
@@ -157,14 +158,14 @@ def test_multipart_photo_upload_arrives_base64_and_is_processed(lambda_stack: St
 
 
 def test_admin_redirect_keeps_the_stage(lambda_stack: Stack) -> None:
-    response = httpx.get(f"{lambda_stack.url}/admin/")
+    response = web.get(f"{lambda_stack.url}/admin/")
 
     assert response.status_code == 302
     assert response.headers["location"].startswith("/prod/admin/login/")
 
 
 def test_cors_from_the_template(lambda_stack: Stack) -> None:
-    preflight = httpx.options(
+    preflight = web.options(
         f"{lambda_stack.url}/v1/pets",
         headers={
             "Origin": ORIGIN,
@@ -172,7 +173,7 @@ def test_cors_from_the_template(lambda_stack: Stack) -> None:
             "Access-Control-Request-Headers": "x-api-key,content-type",
         },
     )
-    simple = httpx.get(
+    simple = web.get(
         f"{lambda_stack.url}/v1/pets", headers={"Origin": ORIGIN, "x-api-key": lambda_stack.key}
     )
 
@@ -183,8 +184,8 @@ def test_cors_from_the_template(lambda_stack: Stack) -> None:
 
 
 def test_routes_the_template_does_not_declare_are_404(lambda_stack: Stack) -> None:
-    root = httpx.get(lambda_stack.url + "/")
-    put_outside_v1 = httpx.put(f"{lambda_stack.url}/health")
+    root = web.get(lambda_stack.url + "/")
+    put_outside_v1 = web.put(f"{lambda_stack.url}/health")
 
     assert (root.status_code, root.json()) == (404, {"message": "Not Found"})
     assert put_outside_v1.status_code == 404
@@ -246,8 +247,8 @@ def container_stack(prepared: tuple[dict[str, str], str]) -> Iterator[Stack]:
 def test_container_variant_behind_the_vpc_link(container_stack: Stack) -> None:
     headers = {"x-api-key": container_stack.key}
 
-    health = httpx.get(f"{container_stack.url}/health")
-    created = httpx.post(
+    health = web.get(f"{container_stack.url}/health")
+    created = web.post(
         f"{container_stack.url}/v1/pets", json={"name": "Box", "species": "cat"}, headers=headers
     )
 
@@ -274,7 +275,7 @@ def test_a_20_mb_presigned_upload_goes_around_the_gateway_like_s3(lambda_stack: 
     assert len(data) > 20_000_000
     headers = {"x-api-key": lambda_stack.key}
 
-    started = httpx.post(
+    started = web.post(
         f"{lambda_stack.url}/v1/photos/uploads",
         headers=headers,
         json={"filename": "big.png", "content_type": "image/png", "size": len(data)},
@@ -282,17 +283,17 @@ def test_a_20_mb_presigned_upload_goes_around_the_gateway_like_s3(lambda_stack: 
     assert started.status_code == 201, started.text
     upload = started.json()["upload"]
     target = httpx.URL(lambda_stack.url).join(upload["url"])
-    posted = httpx.post(
+    posted = web.post(
         target, data=upload["fields"], files={"file": ("big.png", data, "image/png")}, timeout=120
     )
-    photo = httpx.get(
+    photo = web.get(
         f"{lambda_stack.url}/v1/photos/{started.json()['photo']['id']}", headers=headers
     ).json()
 
     assert posted.status_code == 204, posted.text
     assert (photo["status"], photo["width"], photo["height"]) == ("ready", 2600, 2600)
     # Through the gateway itself the same body is refused, as API Gateway would.
-    direct = httpx.post(
+    direct = web.post(
         f"{lambda_stack.url}/v1/photos",
         headers=headers,
         files={"file": ("big.png", data, "image/png")},
@@ -307,12 +308,12 @@ def _conditional_and_idempotent(stack: Stack) -> None:
     body = {"name": "Once", "species": "cat"}
     keyed = {**headers, "Idempotency-Key": f"stack-{stack.url}"}
 
-    created = httpx.post(f"{stack.url}/v1/pets", json=body, headers=keyed)
-    replayed = httpx.post(f"{stack.url}/v1/pets", json=body, headers=keyed)
+    created = web.post(f"{stack.url}/v1/pets", json=body, headers=keyed)
+    replayed = web.post(f"{stack.url}/v1/pets", json=body, headers=keyed)
     location = f"{stack.url}/v1/pets/{created.json()['id']}"
-    read = httpx.get(location, headers=headers)
-    not_modified = httpx.get(location, headers={**headers, "If-None-Match": read.headers["etag"]})
-    stale = httpx.patch(location, json={"notes": "x"}, headers={**headers, "If-Match": '"old"'})
+    read = web.get(location, headers=headers)
+    not_modified = web.get(location, headers={**headers, "If-None-Match": read.headers["etag"]})
+    stale = web.patch(location, json={"notes": "x"}, headers={**headers, "If-Match": '"old"'})
 
     assert (created.status_code, replayed.status_code) == (201, 201), replayed.text
     assert replayed.headers["idempotent-replayed"] == "true"
@@ -331,7 +332,7 @@ def test_conditional_requests_and_idempotency_keys_through_the_gateway(
     lambda_stack: Stack,
 ) -> None:
     _conditional_and_idempotent(lambda_stack)
-    preflight = httpx.options(
+    preflight = web.options(
         f"{lambda_stack.url}/v1/pets",
         headers={
             "Origin": ORIGIN,
@@ -371,17 +372,17 @@ def test_a_local_token_signs_in_through_rungateway(
         ).strip()
         writer = _manage(env, "issue_token", "--user", "dana", "--issuer", issuer).strip()
 
-        created = httpx.post(
+        created = web.post(
             f"{url}/v1/pets",
             json={"name": "Kit", "species": "cat"},
             headers={"authorization": f"Bearer {writer}"},
         )
-        listed = httpx.get(f"{url}/v1/pets", headers={"authorization": f"Bearer {reader}"})
-        refused = httpx.post(
+        listed = web.get(f"{url}/v1/pets", headers={"authorization": f"Bearer {reader}"})
+        refused = web.post(
             f"{url}/v1/pets", json={"name": "No"}, headers={"authorization": f"Bearer {reader}"}
         )
-        anonymous = httpx.get(f"{url}/v1/pets")
-        usage = httpx.get(f"{url}/v1/usage", headers={"authorization": f"Bearer {reader}"})
+        anonymous = web.get(f"{url}/v1/pets")
+        usage = web.get(f"{url}/v1/usage", headers={"authorization": f"Bearer {reader}"})
     finally:
         _stop(process)
 

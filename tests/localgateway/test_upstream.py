@@ -9,9 +9,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests import web
 from tests.localgateway.test_rungateway import ROOT, free_port, run_rungateway, start, stop
 from tests.subprocesses import wait_for_http
 
@@ -58,7 +58,7 @@ def gateway(app_server: str) -> Iterator[str]:
 
 
 def test_stage_is_stripped_before_the_upstream(gateway: str) -> None:
-    response = httpx.get(f"{gateway}/prod/health")
+    response = web.get(f"{gateway}/prod/health")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
@@ -66,10 +66,10 @@ def test_stage_is_stripped_before_the_upstream(gateway: str) -> None:
 
 
 def test_gateway_rules_apply_in_front(gateway: str) -> None:
-    assert httpx.get(f"{gateway}/health").status_code == 404  # outside the stage
-    too_big = httpx.post(f"{gateway}/prod/v1/pets", content=b"x" * (10 * 1024 * 1024 + 1))
+    assert web.get(f"{gateway}/health").status_code == 404  # outside the stage
+    too_big = web.post(f"{gateway}/prod/v1/pets", content=b"x" * (10 * 1024 * 1024 + 1))
     assert too_big.status_code == 413
-    preflight = httpx.options(
+    preflight = web.options(
         f"{gateway}/prod/v1/pets",
         headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"},
     )
@@ -78,7 +78,7 @@ def test_gateway_rules_apply_in_front(gateway: str) -> None:
 
 
 def test_app_errors_pass_through(gateway: str) -> None:
-    response = httpx.get(f"{gateway}/prod/v1/nothing")
+    response = web.get(f"{gateway}/prod/v1/nothing")
 
     assert response.status_code == 404
     assert response.json() == {"message": "Not Found"}
@@ -87,7 +87,7 @@ def test_app_errors_pass_through(gateway: str) -> None:
 def test_unreachable_upstream_is_503() -> None:
     process, url = start("--upstream", f"http://127.0.0.1:{free_port()}")
     try:
-        response = httpx.get(f"{url}/prod/health")
+        response = web.get(f"{url}/prod/health")
     finally:
         stop(process)
 
