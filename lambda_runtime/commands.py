@@ -35,6 +35,8 @@ ALLOWED_COMMANDS = frozenset(
         # The REST front door's drift repair (docs/rest-api.md); it only reads and writes
         # this stack's usage plans and keys in API Gateway.
         "sync_usage_plans",
+        # Read-only: the deep health check with each failure's error (docs/operations.md).
+        "health",
     }
 )
 # Commands that would otherwise stop at a prompt no one can answer.

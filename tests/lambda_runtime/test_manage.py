@@ -110,8 +110,8 @@ def test_commands_outside_the_allow_list_are_refused(
 
     assert (result["exit_code"], result["ok"]) == (2, False)
     assert (
-        "is not allowed; allowed: check, collectstatic, create_admin, idempotency_sweep, migrate, "
-        "showmigrations, sync_usage_plans." in result["output"]
+        "is not allowed; allowed: check, collectstatic, create_admin, health, idempotency_sweep, "
+        "migrate, showmigrations, sync_usage_plans." in result["output"]
     )
     assert [line["level"] for line in json_log] == ["WARNING"]
 

@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Health check
-         * @description No authentication. Answers after a real database round trip.
+         * @description No authentication. Answers after a real database round trip. With `deep=1` it checks the database, the bucket (or media folder) and Redis when configured, each with its time in milliseconds, and answers 503 when one fails; that answer is reused for a few seconds (DEEP_HEALTH_CACHE).
          */
         get: operations["getHealth"];
         put?: never;
@@ -223,7 +223,25 @@ export interface components {
         };
         Health: {
             status: string;
+            /** Format: date-time */
+            checkedAt?: string;
+            checks?: {
+                [key: string]: components["schemas"]["HealthCheck"];
+            };
         };
+        HealthCheck: {
+            status: components["schemas"]["HealthCheckStatusEnum"];
+            /** Format: double */
+            ms: number;
+            kind?: string;
+        };
+        /**
+         * @description * `ok` - ok
+         *     * `fail` - fail
+         *     * `skipped` - skipped
+         * @enum {string}
+         */
+        HealthCheckStatusEnum: "ok" | "fail" | "skipped";
         KeySummary: {
             /** @description The key's public prefix (the part before the dot). */
             prefix: string;
@@ -527,7 +545,10 @@ export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1: check every dependency, not only the database. */
+                deep?: "0" | "1" | "false" | "true";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -542,7 +563,16 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The database is unreachable. */
+            /** @description `deep` is not 1, 0, true or false. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable (deep: a dependency failed; the body adds the report, `status` `fail`). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (on 409, 429 and 503). */

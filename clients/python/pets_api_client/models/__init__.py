@@ -2,7 +2,11 @@
 
 from .error import Error
 from .error_errors import ErrorErrors
+from .get_health_deep import GetHealthDeep
 from .health import Health
+from .health_check import HealthCheck
+from .health_check_status_enum import HealthCheckStatusEnum
+from .health_checks import HealthChecks
 from .key_summary import KeySummary
 from .list_pets_ordering_item import ListPetsOrderingItem
 from .list_photos_ordering_item import ListPhotosOrderingItem
@@ -33,7 +37,11 @@ from .usage import Usage
 __all__ = (
     "Error",
     "ErrorErrors",
+    "GetHealthDeep",
     "Health",
+    "HealthCheck",
+    "HealthChecks",
+    "HealthCheckStatusEnum",
     "KeySummary",
     "ListPetsOrderingItem",
     "ListPhotosOrderingItem",

@@ -6,15 +6,30 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.get_health_deep import GetHealthDeep
 from ...models.health import Health
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    deep: GetHealthDeep | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_deep: str | Unset = UNSET
+    if not isinstance(deep, Unset):
+        json_deep = deep
+
+    params["deep"] = json_deep
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/health",
+        "params": params,
     }
 
     return _kwargs
@@ -27,6 +42,11 @@ def _parse_response(
         response_200 = Health.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 503:
         response_503 = Error.from_dict(response.json())
@@ -58,10 +78,16 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
+    deep: GetHealthDeep | Unset = UNSET,
 ) -> Response[Error | Health]:
     """Health check
 
-     No authentication. Answers after a real database round trip.
+     No authentication. Answers after a real database round trip. With `deep=1` it checks the database,
+    the bucket (or media folder) and Redis when configured, each with its time in milliseconds, and
+    answers 503 when one fails; that answer is reused for a few seconds (DEEP_HEALTH_CACHE).
+
+    Args:
+        deep (GetHealthDeep | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -71,7 +97,9 @@ def sync_detailed(
         Response[Error | Health]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        deep=deep,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -83,10 +111,16 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
+    deep: GetHealthDeep | Unset = UNSET,
 ) -> Error | Health | None:
     """Health check
 
-     No authentication. Answers after a real database round trip.
+     No authentication. Answers after a real database round trip. With `deep=1` it checks the database,
+    the bucket (or media folder) and Redis when configured, each with its time in milliseconds, and
+    answers 503 when one fails; that answer is reused for a few seconds (DEEP_HEALTH_CACHE).
+
+    Args:
+        deep (GetHealthDeep | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,16 +132,23 @@ def sync(
 
     return sync_detailed(
         client=client,
+        deep=deep,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
+    deep: GetHealthDeep | Unset = UNSET,
 ) -> Response[Error | Health]:
     """Health check
 
-     No authentication. Answers after a real database round trip.
+     No authentication. Answers after a real database round trip. With `deep=1` it checks the database,
+    the bucket (or media folder) and Redis when configured, each with its time in milliseconds, and
+    answers 503 when one fails; that answer is reused for a few seconds (DEEP_HEALTH_CACHE).
+
+    Args:
+        deep (GetHealthDeep | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -117,7 +158,9 @@ async def asyncio_detailed(
         Response[Error | Health]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        deep=deep,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -127,10 +170,16 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
+    deep: GetHealthDeep | Unset = UNSET,
 ) -> Error | Health | None:
     """Health check
 
-     No authentication. Answers after a real database round trip.
+     No authentication. Answers after a real database round trip. With `deep=1` it checks the database,
+    the bucket (or media folder) and Redis when configured, each with its time in milliseconds, and
+    answers 503 when one fails; that answer is reused for a few seconds (DEEP_HEALTH_CACHE).
+
+    Args:
+        deep (GetHealthDeep | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,5 +192,6 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            deep=deep,
         )
     ).parsed
