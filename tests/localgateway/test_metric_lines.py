@@ -9,11 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 from django.core.management import call_command
 
-from tests import emf
+from tests import emf, web
 from tests.localgateway.test_rungateway import ROOT, free_port
 from tests.localgateway.test_stack import _env, _manage, _stop, _wait
 
@@ -51,10 +50,10 @@ def test_rungateway_prints_valid_emf_lines_that_metrics_report_reads(
             url = f"http://127.0.0.1:{port}/prod"
             _wait(f"{url}/health", process)
             statuses = [
-                httpx.get(f"{url}/v1/pets", headers={"x-api-key": roomy}, timeout=60).status_code,
-                httpx.get(f"{url}/v1/pets/9999", headers={"x-api-key": roomy}).status_code,
-                httpx.get(f"{url}/v1/pets", headers={"x-api-key": tight}).status_code,
-                httpx.get(f"{url}/v1/pets", headers={"x-api-key": tight}).status_code,
+                web.get(f"{url}/v1/pets", headers={"x-api-key": roomy}).status_code,
+                web.get(f"{url}/v1/pets/9999", headers={"x-api-key": roomy}).status_code,
+                web.get(f"{url}/v1/pets", headers={"x-api-key": tight}).status_code,
+                web.get(f"{url}/v1/pets", headers={"x-api-key": tight}).status_code,
             ]
         finally:
             _stop(process)
