@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from apps.photos import services, storage
 from apps.photos.exceptions import ReprocessRejectedError
-from apps.photos.models import Photo, PhotoStatus
+from apps.photos.models import OrphanedFile, Photo, PhotoStatus
 from apps.photos.processing import Outcome
 
 
@@ -89,3 +89,17 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
             self.message_user(
                 request, f"{busy} are being processed now; try again later.", messages.WARNING
             )
+
+
+@admin.register(OrphanedFile)
+class OrphanedFileAdmin(admin.ModelAdmin[OrphanedFile]):
+    """Files a delete could not remove, until the sweep deletes them: read-only."""
+
+    list_display = ("name", "attempts", "first_failed_at", "last_failed_at", "last_error")
+    search_fields = ("name",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OrphanedFile | None = None) -> bool:
+        return False

@@ -106,3 +106,23 @@ class Photo(models.Model):
         return [
             name for name in (self.original.name, self.display.name, self.thumbnail.name) if name
         ]
+
+
+class OrphanedFile(models.Model):
+    """A stored file a delete could not remove (an S3 error, a failing disk).
+
+    Kept until the scheduled sweep (`photos_sweep_uploads`, or Lambda's every 15 minutes)
+    deletes it: without it, a failed delete would leave the file in the bucket for good.
+    """
+
+    name = models.CharField(max_length=255, unique=True)
+    first_failed_at = models.DateTimeField(auto_now_add=True)
+    last_failed_at = models.DateTimeField(auto_now=True)
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.CharField(max_length=REASON_MAX_LENGTH, blank=True, default="")
+
+    class Meta:
+        ordering = ("first_failed_at", "pk")
+
+    def __str__(self) -> str:
+        return self.name

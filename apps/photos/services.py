@@ -17,7 +17,7 @@ from apps.common.conditional import StaleVersionError
 from apps.common.events import publish
 from apps.common.tracing import current_trace_id
 from apps.pets.models import Pet
-from apps.photos import events, processing, storage, uploads
+from apps.photos import events, orphans, processing, storage, uploads
 from apps.photos.conf import photo_settings
 from apps.photos.exceptions import (
     PhotoNotFoundError,
@@ -274,6 +274,7 @@ def photo_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     new, so a photo still `pending_upload` either lost its S3 event or was never uploaded:
     processing it makes the first `ready` and the second `failed` ("not found"). A photo
     `processing` past PHOTOS_PROCESSING_TIMEOUT was abandoned by a dead worker: claimed again.
+    Files a delete could not remove (an S3 error) are deleted again.
     """
     now = now or timezone.now()
     config = photo_settings()
@@ -286,6 +287,7 @@ def photo_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     for photo_id in stale.values_list("pk", flat=True).iterator():
         outcome = str(photo_process(photo_id=photo_id, now=now))
         counts[outcome] = counts.get(outcome, 0) + 1
+    counts.update(orphans.sweep())
     return counts
 
 

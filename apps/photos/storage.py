@@ -16,9 +16,12 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, storages
+from django.db import DatabaseError
+from django.db.models import F
 
 from apps.common.exceptions import BackendUnavailableError
 from apps.photos.conf import PHOTOS_PREFIX, photo_settings
+from apps.photos.models import REASON_MAX_LENGTH, OrphanedFile
 
 logger = logging.getLogger(__name__)
 
@@ -159,12 +162,30 @@ def save(name: str, content: bytes | IO[bytes], *, saved: list[str]) -> str:
 
 
 def delete_quietly(names: Iterable[str]) -> None:
-    """Delete each name; log and go on when one fails, so one error leaves the fewest orphans."""
+    """Delete each name; log and go on when one fails, so one error leaves the fewest orphans.
+
+    A name that could not be deleted is remembered (OrphanedFile): the scheduled sweep
+    (apps.photos.orphans) deletes it once storage works again.
+    """
     store = storage()
     for name in names:
         if not name:
             continue
         try:
             store.delete(name)
-        except Exception:  # Storage backends raise their own types (botocore, OSError).
+        except Exception as exc:  # Storage backends raise their own types (botocore, OSError).
             logger.exception("Could not delete a stored photo file", extra={"key": name})
+            remember_orphan(name, exc)
+
+
+def remember_orphan(name: str, error: BaseException) -> None:
+    """Record `name` for the sweep; never raises (the database may be failing too)."""
+    reason = f"{type(error).__name__}: {error}"[:REASON_MAX_LENGTH]
+    try:
+        updated = OrphanedFile.objects.filter(name=name).update(
+            attempts=F("attempts") + 1, last_error=reason
+        )
+        if not updated:
+            OrphanedFile.objects.get_or_create(name=name, defaults={"last_error": reason})
+    except DatabaseError:
+        logger.exception("Could not record a file left in storage", extra={"key": name})

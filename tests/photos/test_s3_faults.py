@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from rest_framework.test import APIClient
 
 from apps.photos import services, storage
-from apps.photos.models import Photo, PhotoStatus
+from apps.photos.models import OrphanedFile, Photo, PhotoStatus
 from apps.photos.processing import Outcome
 from tests.photos.conftest import Bucket
 from tests.photos.images import jpeg
@@ -101,7 +101,7 @@ def test_processing_while_s3_fails_hands_the_photo_back_for_a_retry(
     assert s3.keys() == {photo.original.name, photo.display.name, photo.thumbnail.name}
 
 
-def test_a_delete_while_s3_fails_removes_the_photo_and_logs_the_keys_left(
+def test_a_delete_while_s3_fails_removes_the_photo_and_the_sweep_deletes_its_files_later(
     api: APIClient,
     s3: Bucket,
     outage: Outage,
@@ -118,11 +118,22 @@ def test_a_delete_while_s3_fails_removes_the_photo_and_logs_the_keys_left(
 
     assert response.status_code == 204
     assert not Photo.objects.filter(pk=photo.pk).exists()
-    # The files could not go: each is logged by key for an operator (or a sweep) to delete.
+    # The files could not go: each is logged by key and remembered for the sweep (the
+    # upload key too, in case a presigned POST lands after the delete).
     logged = {getattr(record, "key", None) for record in caplog.records}
     assert names <= logged
     assert s3.keys() == names
+    remembered = dict(OrphanedFile.objects.values_list("name", "attempts"))
+    assert set(remembered) == names | {storage.upload_key(photo.pk)}
+    assert set(remembered.values()) == {1}
+
+    # A sweep while S3 still fails keeps them, counting the attempt.
+    assert services.photo_sweep() == {"orphans kept": 4}
+    assert set(OrphanedFile.objects.values_list("attempts", flat=True)) == {2}
+    assert "InternalError" in OrphanedFile.objects.values_list("last_error", flat=True)[0]
 
     outage.end()
-    storage.delete_quietly(sorted(names))
+    assert services.photo_sweep() == {"orphans deleted": 4}
     assert s3.keys() == set()
+    assert not OrphanedFile.objects.exists()
+    assert services.photo_sweep() == {}

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "Process photos still pending after their upload form expired: the ones whose bytes "
         "arrived (a lost S3 event) become ready, the others failed. Run it every few minutes "
         "(Lambda runs the same sweep every 15 minutes; cron elsewhere). Photos abandoned "
-        "mid-processing by a dead worker are processed again."
+        "mid-processing by a dead worker are processed again, and stored files a delete could not "
+        "remove (an S3 error) are deleted again."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
