@@ -450,12 +450,6 @@ IDEMPOTENCY = from_environment(
         "REDIS_URL": ("REDIS_URL", str),
         "REDIS_KEY_PREFIX": ("IDEMPOTENCY_REDIS_KEY_PREFIX", str),
         "REDIS_PASSWORD": ("REDIS_PASSWORD", str),
-        # The REST API front door (docs/rest-api.md): the sync of plans and keys to API
-        # Gateway, and whether a request the gateway metered is metered again here.
-        "GATEWAY_REST_API_ID": ("API_GATEWAY_REST_API_ID", str),
-        "GATEWAY_STAGE": ("API_GATEWAY_REST_STAGE", str),
-        "GATEWAY_METERING": ("API_KEYS_GATEWAY_METERING", bool),
-        "GATEWAY_ENDPOINT_URL": ("API_GATEWAY_ENDPOINT_URL", str),
     }
 )
 

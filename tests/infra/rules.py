@@ -82,6 +82,9 @@ STAR_ONLY_ACTIONS = {
 SECRET_KEY_NAMES = re.compile(
     r"password|passwd|secret|token|private_?key|api_?key|credential", re.I
 )
+# Names that match SECRET_KEY_NAMES but hold no secret: the REST API's key source (an
+# enum) and the switch that leaves metering to API Gateway (a boolean).
+NOT_SECRETS = {"ApiKeySourceType", "API_KEYS_GATEWAY_METERING"}
 DYNAMIC_REFERENCE = re.compile(r"^\{\{resolve:secretsmanager:[^}]+\}\}$")
 ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
@@ -506,6 +509,7 @@ def no_literal_secrets(template: Template) -> list[str]:
                 (
                     isinstance(value, str)
                     and SECRET_KEY_NAMES.search(key)
+                    and key not in NOT_SECRETS
                     # Cognito's token lifetime units ("minutes"), not tokens.
                     and ".TokenValidityUnits." not in f".{path}"
                     and not key.endswith(("Arn", "_ARN", "Name", "Id"))
@@ -528,7 +532,11 @@ def no_literal_secrets(template: Template) -> list[str]:
             text = _sub_text(value) or (value if isinstance(value, str) else "")
             if "{{resolve:" in text:
                 problems.append(f"{name}: {variable} resolves a secret into the plain environment")
-            if SECRET_KEY_NAMES.search(str(variable)) and not str(variable).endswith("_ARN"):
+            if (
+                SECRET_KEY_NAMES.search(str(variable))
+                and not str(variable).endswith("_ARN")
+                and variable not in NOT_SECRETS
+            ):
                 problems.append(f"{name}: {variable} puts a secret value in the environment")
     return problems
 
