@@ -18,7 +18,12 @@ from apps.api_keys import (
     selectors,
     services,
 )
-from apps.api_keys.admin_gateway import GATEWAY_FIELDS, GatewaySyncAdminMixin, key_usage_days
+from apps.api_keys.admin_gateway import (
+    GATEWAY_FIELDS,
+    GatewaySyncAdminMixin,
+    admin_date,
+    key_usage_days,
+)
 from apps.api_keys.admin_users import register_user_admin
 from apps.api_keys.charts import daily_usage_svg
 from apps.api_keys.gateway import hooks, keys, plans
@@ -152,8 +157,8 @@ class APIKeyAdmin(GatewaySyncAdminMixin, admin.ModelAdmin[APIKey]):
         return key.status
 
     @admin.display(description="last used", ordering="meter__last_used_at")
-    def last_used(self, key: APIKey) -> Any:
-        return key.last_used_at or "never"
+    def last_used(self, key: APIKey) -> str:
+        return admin_date(key.last_used_at)
 
     @admin.display(description="usage this period")
     def usage_this_period(self, key: APIKey) -> str:

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -18,6 +19,15 @@ from apps.api_keys.gateway.usage import gateway_daily_usage
 from apps.api_keys.models import APIKey
 
 GATEWAY_FIELDS = ("gateway_state", "gateway_id", "gateway_last_error", "gateway_synced_at")
+
+
+def admin_date(value: datetime.datetime | None, empty: str = "never") -> str:
+    """A date the way the admin shows its date fields ("Jan. 14, 2026, noon").
+
+    The change form prints a readonly method's value with str() (a raw
+    "2026-01-14 12:00:00+00:00"), unlike a model field's, which it localises.
+    """
+    return empty if value is None else str(display_for_value(value, empty))
 
 
 def _record(obj: Model) -> GatewayRecord | None:
@@ -47,9 +57,9 @@ class GatewaySyncAdminMixin:
         return format_html('<span class="errornote">{}</span>', record.last_error)
 
     @admin.display(description="last synced")
-    def gateway_synced_at(self, obj: Model) -> Any:
+    def gateway_synced_at(self, obj: Model) -> str:
         record = _record(obj)
-        return record.synced_at if record and record.synced_at else "never"
+        return admin_date(record.synced_at if record else None)
 
     def gateway_fieldsets(self) -> tuple[tuple[str, dict[str, Any]], ...]:
         if not client.enabled():

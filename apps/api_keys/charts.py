@@ -15,6 +15,20 @@ BOTTOM = 24  # room for the date labels
 TOP = 12
 
 
+# A date label is drawn under every LABEL_EVERY-th bar: 7 bars (154 px) apart, far wider
+# than a label ("12-31" at 10 px is about 30 px), so no two can overlap.
+LABEL_EVERY = 7
+
+
+def labelled(index: int, count: int) -> bool:
+    """Whether bar `index` of `count` gets a date label: the last (today) and every 7th back.
+
+    Counting from the first bar instead (0, 7, ..., 28) and adding the last put the labels of
+    the last two days of a 30-day chart one bar (22 px) apart, on top of each other.
+    """
+    return (count - 1 - index) % LABEL_EVERY == 0
+
+
 def _nice_max(value: int) -> int:
     """A round axis maximum at or above `value` (1, 2, 5 x 10^n)."""
     if value <= 0:
@@ -51,7 +65,7 @@ def daily_usage_svg(
         (
             (LEFT + index * (BAR + GAP) + BAR // 2, TOP + HEIGHT + 16, day.strftime("%m-%d"))
             for index, (day, _) in enumerate(days)
-            if index % 7 == 0 or index == len(days) - 1
+            if labelled(index, len(days))
         ),
     )
     return format_html(

@@ -314,3 +314,30 @@ def test_editing_a_key_never_undoes_a_revocation_made_meanwhile(
 
     stored = APIKey.objects.get(pk=key.pk)
     assert (stored.name, stored.revoked) == ("renamed", True)
+
+
+def test_last_used_is_formatted_like_the_other_dates(
+    admin_client: Client, make_key, key_client, clock: FakeClock
+) -> None:
+    key = make_key()
+    key_client(key).get("/v1/pets")
+    APIKey.objects.filter(pk=key.pk).update(created=clock.now)
+
+    html = admin_client.get(f"/admin/api_keys/apikey/{key.pk}/change/").content.decode()
+
+    def field(name: str) -> str:
+        block = html[html.index(f'class="form-row field-{name}"') :]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block[: block.index("</div>\n")]))
+
+    assert "Jan. 14, 2026, noon" in field("created")
+    assert "Jan. 14, 2026, noon" in field("last_used")
+    assert "2026-01-14" not in field("last_used")
+
+
+def test_a_key_never_used_says_never(admin_client: Client, make_key) -> None:
+    key = make_key()
+
+    html = admin_client.get(f"/admin/api_keys/apikey/{key.pk}/change/").content.decode()
+
+    block = html[html.index('class="form-row field-last_used"') :]
+    assert "never" in block[: block.index("</div>\n")]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import itertools
+import re
 
 import pytest
 
-from apps.api_keys.charts import _nice_max, daily_usage_svg
+from apps.api_keys.charts import BAR, GAP, _nice_max, daily_usage_svg
 
 
 def days(*counts: int) -> list[tuple[datetime.date, int]]:
@@ -65,3 +67,17 @@ def test_the_svg_is_well_formed_xml() -> None:
 
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert len(root.findall("{http://www.w3.org/2000/svg}rect")) == 30
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 8, 14, 29, 30, 31, 60])
+def test_date_labels_never_crowd_and_today_is_labelled(count: int) -> None:
+    chart = days(*range(count))
+    svg = str(daily_usage_svg(chart))
+
+    labels = re.findall(
+        r'<text x="(\d+)" y="\d+" font-size="10" text-anchor="middle">([^<]+)<', svg
+    )
+    xs = [int(x) for x, _ in labels]
+    assert labels[-1][1] == chart[-1][0].strftime("%m-%d")
+    # Neighbouring labels are a week of bars apart (a label is about 30 px wide).
+    assert all(b - a == 7 * (BAR + GAP) for a, b in itertools.pairwise(xs))
