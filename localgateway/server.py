@@ -138,9 +138,13 @@ class GatewayApp:
             )
             return
         response = outcome.response
-        response.headers.append(("apigw-requestid", request.request_id))
+        response.headers += self._id_headers(request, outcome)
         await _send(send, response, head=request.method == "HEAD")
         access_logger.info(self._access_line(request, outcome, started))
+
+    def _id_headers(self, request: Request, outcome: Outcome) -> list[tuple[str, str]]:
+        """The request id headers every response of this API type carries."""
+        return [("apigw-requestid", request.request_id)]
 
     async def _handle(self, request: Request, receive: Any) -> Outcome:
         headers = join_headers(request.headers)
@@ -364,33 +368,38 @@ class GatewayApp:
             return gateway_error(500, "Internal Server Error", reason=str(exc))
 
     def _access_line(self, request: Request, outcome: Outcome, started: float) -> str:
-        response = outcome.response
         return accesslog.render(
-            self.spec.access_log_format,
-            {
-                "requestId": request.request_id,
-                "extendedRequestId": request.request_id,
-                "identity.sourceIp": request.source_ip,
-                "identity.userAgent": join_headers(request.headers).get("user-agent"),
-                "requestTime": time.strftime(
-                    "%d/%b/%Y:%H:%M:%S +0000", time.gmtime(request.epoch_ms / 1000)
-                ),
-                "requestTimeEpoch": request.epoch_ms,
-                "httpMethod": request.method,
-                "routeKey": outcome.route_key,
-                "path": request.raw_path,
-                "stage": self.spec.stage,
-                "status": response.status,
-                "protocol": request.protocol,
-                "responseLength": len(response.body),
-                "responseLatency": int((time.perf_counter() - started) * 1000),
-                "integrationLatency": outcome.integration_latency_ms,
-                "integrationErrorMessage": response.integration_error,
-                "error.message": response.integration_error,
-                "apiId": "localapi00",
-                "domainName": join_headers(request.headers).get("host"),
-            },
+            self.spec.access_log_format, self._access_variables(request, outcome, started)
         )
+
+    def _access_variables(
+        self, request: Request, outcome: Outcome, started: float
+    ) -> dict[str, object]:
+        """The `$context.*` values of the access log line."""
+        response = outcome.response
+        return {
+            "requestId": request.request_id,
+            "extendedRequestId": request.request_id,
+            "identity.sourceIp": request.source_ip,
+            "identity.userAgent": join_headers(request.headers).get("user-agent"),
+            "requestTime": time.strftime(
+                "%d/%b/%Y:%H:%M:%S +0000", time.gmtime(request.epoch_ms / 1000)
+            ),
+            "requestTimeEpoch": request.epoch_ms,
+            "httpMethod": request.method,
+            "routeKey": outcome.route_key,
+            "path": request.raw_path,
+            "stage": self.spec.stage,
+            "status": response.status,
+            "protocol": request.protocol,
+            "responseLength": len(response.body),
+            "responseLatency": int((time.perf_counter() - started) * 1000),
+            "integrationLatency": outcome.integration_latency_ms,
+            "integrationErrorMessage": response.integration_error,
+            "error.message": response.integration_error,
+            "apiId": "localapi00",
+            "domainName": join_headers(request.headers).get("host"),
+        }
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:

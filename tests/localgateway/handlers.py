@@ -93,3 +93,23 @@ def nap(event: dict[str, Any], context: Any) -> dict[str, Any]:
         hold_until_released(event["hold"])
     time.sleep(float(event.get("nap", 0)))
     return {"statusCode": 200, "body": "awake"}
+
+
+def rest_echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A REST API (payload 1.0) answer with the event as JSON; /fail raises, /malformed
+    answers a 2.0-only key, /binary a base64 PNG."""
+    path = event.get("path", "")
+    if path.endswith("/fail"):
+        raise RuntimeError("the function failed")
+    if path.endswith("/binary"):
+        return binary(event, context)
+    result: dict[str, Any] = {
+        "statusCode": 200,
+        "headers": {"content-type": "application/json", "x-one": "single"},
+        "multiValueHeaders": {"set-cookie": ["a=1", "b=2"], "x-one": ["multi"]},
+        "body": json.dumps(event),
+        "isBase64Encoded": False,
+    }
+    if path.endswith("/malformed"):
+        result["cookies"] = ["c=3"]
+    return result

@@ -329,3 +329,35 @@ def test_payload_format_1_routes_are_refused(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "payload format 1.0" in result.stderr
+
+
+REST_TEMPLATE = Path(__file__).parent / "fixtures" / "rest.yaml"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--parameter", "FrontDoor=RestApi"], ["--api", "RestApi"]],
+    ids=["from-the-template-parameters", "named"],
+)
+def test_the_rest_api_variant_serves_rest_events(args: list[str]) -> None:
+    process, url = start(*args, template=REST_TEMPLATE)
+    try:
+        event = web.get(f"{url}/prod/health").json()
+        refused = web.get(f"{url}/prod/v1/pets")
+    finally:
+        output = stop(process)
+
+    assert "REST API RestApi (stage prod" in output
+    assert event["resource"] == "/{proxy+}"
+    assert event["requestContext"]["path"] == "/prod/health"
+    assert refused.status_code == 403
+    assert refused.json() == {"message": "Forbidden"}
+
+
+def test_the_rest_api_refuses_the_container_variant() -> None:
+    result = run_rungateway(
+        "--template", str(REST_TEMPLATE), "--api", "RestApi", "--upstream", "http://127.0.0.1:1"
+    )
+
+    assert result.returncode != 0
+    assert "--upstream serves the container variant" in result.stderr

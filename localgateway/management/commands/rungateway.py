@@ -17,6 +17,7 @@ from django.urls import get_script_prefix
 
 from localgateway import local_issuer
 from localgateway.authorizers import JwtAuthorizer, LambdaAuthorizer, RouteAuth
+from localgateway.rest.model import RestSpec
 from localgateway.spec import ApiSpec, TemplateError, load_spec
 from localgateway.websocket.spec import (
     IDLE_TIMEOUT_S,
@@ -52,7 +53,10 @@ class Command(BaseCommand):
             help="SAM template to read (default infra/template.yaml).",
         )
         parser.add_argument(
-            "--api", help="Logical id of the AWS::Serverless::HttpApi (if several)."
+            "--api",
+            help="Logical id of the API to serve: an AWS::Serverless::HttpApi, or a REST API "
+            "(AWS::Serverless::Api, AWS::ApiGateway::RestApi), e.g. RestApi. Default: the "
+            "one the template deploys with these parameters (an HTTP API if it has both).",
         )
         parser.add_argument(
             "--stage",
@@ -138,9 +142,16 @@ class Command(BaseCommand):
         host, port = _addrport(options["addrport"])
         _lambda_environment()
         options["jwt_issuer_url"] = _issuer_url(options["jwt_issuer"], host, port)
-        spec = self._spec(options)
-        websocket_spec = None if options["upstream"] else self._websocket_spec(options)
-        app = self._app(spec, options, websocket_spec)
+        options["rest"] = self._front_door(options) == "rest"
+        if options["rest"]:
+            rest_spec = self._rest_spec(options)
+            websocket_spec = self._websocket_spec(options)
+            app = self._rest_app(rest_spec, options, websocket_spec)
+            spec: ApiSpec = app.spec
+        else:
+            spec = self._spec(options)
+            websocket_spec = None if options["upstream"] else self._websocket_spec(options)
+            app = self._app(spec, options, websocket_spec)
         self._banner(spec, host, port, options, websocket_spec)
         _configure_access_log()
         config = uvicorn.Config(
@@ -196,6 +207,69 @@ class Command(BaseCommand):
             )
         return spec
 
+    def _front_door(self, options: dict[str, Any]) -> str:
+        """ "rest" for the REST API variant (named by --api, or the one the parameters deploy)."""
+        from localgateway.rest.spec import front_door
+
+        parameters = dict(_key_value(item) for item in options["parameter"])
+        try:
+            return front_door(Path(options["template"]), api=options["api"], parameters=parameters)
+        except TemplateError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _rest_spec(self, options: dict[str, Any]) -> RestSpec:
+        from localgateway.rest.spec import load_rest_spec
+
+        if options["upstream"]:
+            raise CommandError(
+                "--upstream serves the container variant, an HTTP API; the REST API invokes "
+                "the Lambda handler"
+            )
+        if options["jwt_issuer"]:
+            raise CommandError("--jwt-issuer configures the HTTP API's JWT authorizer")
+        parameters = dict(_key_value(item) for item in options["parameter"])
+        try:
+            return load_rest_spec(
+                Path(options["template"]),
+                api=options["api"],
+                stage=options["stage"],
+                parameters=parameters,
+            )
+        except TemplateError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _rest_app(
+        self, spec: RestSpec, options: dict[str, Any], websocket_spec: WebSocketSpec | None
+    ) -> Any:
+        from localgateway.rest.server import RestGatewayApp
+
+        handlers = {m.handler for m in spec.methods if m.integration == "lambda"}
+        handler = options["handler"] or (handlers.pop() if len(handlers) == 1 else None)
+        if not handler:
+            raise CommandError(
+                f"methods use several handlers {sorted(handlers)}; choose one with --handler"
+            )
+        gateway_metering()
+        return RestGatewayApp(
+            spec,
+            invoker=self._invoker(handler, options),
+            timeout_override=options["timeout"],
+            storage=_storage(options["storage_path"]),
+            websocket=self._websocket(websocket_spec, options),
+        )
+
+    def _websocket(self, spec: WebSocketSpec | None, options: dict[str, Any]) -> Any:
+        from localgateway.websocket.server import WebSocketApi
+
+        if spec is None:
+            return None
+        return WebSocketApi(
+            spec,
+            self._invoker(next(iter(spec.handlers)), options),
+            idle_timeout=options["ws_idle_timeout"],
+            max_duration=options["ws_max_duration"],
+        )
+
     def _websocket_spec(self, options: dict[str, Any]) -> WebSocketSpec | None:
         parameters = dict(_key_value(item) for item in options["parameter"])
         try:
@@ -223,7 +297,6 @@ class Command(BaseCommand):
     ) -> Any:
         from localgateway.server import GatewayApp
         from localgateway.upstream import HttpUpstream
-        from localgateway.websocket.server import WebSocketApi
 
         authorization = self._authorization(spec, options)
         if options["upstream"]:
@@ -240,14 +313,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"routes use several handlers {sorted(handlers)}; choose one with --handler"
             )
-        websocket = None
-        if websocket_spec is not None:
-            websocket = WebSocketApi(
-                websocket_spec,
-                self._invoker(next(iter(websocket_spec.handlers)), options),
-                idle_timeout=options["ws_idle_timeout"],
-                max_duration=options["ws_max_duration"],
-            )
+        websocket = self._websocket(websocket_spec, options)
         return GatewayApp(
             spec,
             invoker=self._invoker(handler, options),
@@ -297,6 +363,7 @@ class Command(BaseCommand):
                 f"  Live:   ws://{host}:{port}{'' if stage == '$default' else '/' + stage}"
                 " (x-api-key header, or ?ticket= from POST /v1/realtime/tickets)\n"
             )
+        kind = "REST API" if options.get("rest") else "HTTP API"
         mode = (
             f"proxying to {options['upstream']}"
             if options["upstream"]
@@ -307,7 +374,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(
-            f"Local API Gateway for {spec.name} (stage {spec.stage}, {mode})\n"
+            f"Local API Gateway: {kind} {spec.name} (stage {spec.stage}, {mode})\n"
             f"  API:    {base}/v1/pets\n"
             f"  Docs:   {base}/v1/docs\n"
             f"  Admin:  {base}/admin/\n"
@@ -406,3 +473,11 @@ def with_jwt_issuer(spec: ApiSpec, issuer: str, audiences: list[str]) -> ApiSpec
             authorizer = replace(authorizer, issuer=issuer, audiences=tuple(audiences))
         authorization[key] = RouteAuth(authorizer, auth.scopes)
     return replace(spec, authorization=authorization)
+
+
+def gateway_metering() -> None:
+    """Django's metering off for requests the REST API's usage plans metered, as the
+    template's REST front door sets it (API_KEYS_GATEWAY_METERING): in this process, and in
+    the --isolate workers, which read the environment when they start."""
+    os.environ["API_KEYS_GATEWAY_METERING"] = "true"
+    settings.API_KEYS = {**settings.API_KEYS, "GATEWAY_METERING": True}

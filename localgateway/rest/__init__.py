@@ -1,0 +1,1 @@
+"""The REST API front door, emulated: `rungateway --api RestApi` (issue 20)."""
