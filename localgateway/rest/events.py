@@ -41,6 +41,7 @@ class KeyIdentity:
 
     value: str
     key_id: str
+    usage_plan_id: str = ""
 
 
 def resource_id(path: str) -> str:

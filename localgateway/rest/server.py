@@ -50,6 +50,7 @@ class RestOutcome(Outcome):
     rest_request_id: str = ""
     resource_path: str = "-"
     api_key: KeyIdentity | None = None
+    refusal: Refusal | None = None
 
 
 @dataclass
@@ -103,11 +104,13 @@ class RestGatewayApp(GatewayApp):
             dict(parse_qsl(request.raw_query, keep_blank_values=True)),
         )
         result = await self._through(call, receive)
+        refusal = result if isinstance(result, Refusal) else None
         if isinstance(result, Refusal):
             result = self._render(call, result)
         method = call.method
         return RestOutcome(
             response=result,
+            refusal=refusal,
             route_key=method.key if method else "-",
             rest_request_id=call.rest_request_id,
             resource_path=method.path if method else "-",
@@ -242,5 +245,12 @@ class RestGatewayApp(GatewayApp):
                 "apiId": "localrest0",
                 "resourcePath": outcome.resource_path,
                 "identity.apiKeyId": outcome.api_key.key_id if outcome.api_key else None,
+                "identity.usagePlanId": (
+                    outcome.api_key.usage_plan_id if outcome.api_key else None
+                ),
+                "error.responseType": outcome.refusal.type if outcome.refusal else None,
+                "error.validationErrorString": (
+                    outcome.refusal.validation_error if outcome.refusal else None
+                ),
             }
         return variables

@@ -55,7 +55,7 @@ def _admit(raw_key: str) -> KeyIdentity | Refusal:
         return Refusal("INVALID_API_KEY", FORBIDDEN, reason=f"API key {exc.reason}")
     admission = get_usage_store().admit(key=key, now=now)
     if admission.admitted:
-        return KeyIdentity(raw_key, key_id(key.pk))
+        return KeyIdentity(raw_key, key_id(key.pk), f"localplan{key.plan_id}")
     if admission.reason == THROTTLE:
         return Refusal("THROTTLED", "Too Many Requests", reason="usage plan throttle")
     if admission.reason == QUOTA:

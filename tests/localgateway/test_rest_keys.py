@@ -6,6 +6,8 @@ both apply (docs/api-keys.md, docs/rest-api.md)."""
 from __future__ import annotations
 
 import datetime
+import json
+import logging
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -219,3 +221,28 @@ async def test_enforcement_matches_the_http_api_front_door(
 
     assert outcomes["http"] == outcomes["rest"]
     assert outcomes["rest"] == (expected, 403, {"message": "Forbidden"})
+
+
+async def test_the_access_log_names_the_key_its_plan_and_the_refusal(
+    rest: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = make_key(limit=1)
+    headers = {"x-api-key": key.raw_key}
+    with caplog.at_level(logging.INFO, logger="localgateway.access"):
+        async with rest(ECHO) as client:
+            admitted = await client.get("/prod/v1/pets", headers=headers)
+            await client.get("/prod/v1/pets", headers=headers)
+
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "localgateway.access"]
+    assert [line["status"] for line in lines] == ["200", "429"]
+    assert lines[0]["requestId"] == admitted.headers["x-amzn-requestid"]
+    assert lines[0]["resourcePath"] == "/v1/{proxy+}"
+    assert lines[0]["apiKeyId"] == key_id(key.pk)
+    assert lines[0]["usagePlanId"] == f"localplan{key.plan_id}"
+    assert lines[1]["errorType"] == "QUOTA_EXCEEDED"
+    assert lines[1]["error"] == "usage plan quota"
+    assert raw_key_absent(lines, key.raw_key)
+
+
+def raw_key_absent(lines: list[dict[str, Any]], raw_key: str) -> bool:
+    return all(raw_key not in json.dumps(line) for line in lines)
