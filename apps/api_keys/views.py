@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api_keys import conf, selectors
+from apps.api_keys.gateway import client as gateway_client
 from apps.api_keys.gateway.metering import metered_by_gateway
 from apps.api_keys.gateway.usage import gateway_period_used
 from apps.api_keys.permissions import IsMetered
@@ -55,7 +56,10 @@ class UsageView(PrivateCacheMixin):
             now = admission.resets_at - datetime.timedelta(microseconds=1)
         used = admission.used if admission else None
         if admission is None and metered_by_gateway(request._request.META, key):
-            # REST front door: API Gateway counted it (its figures lag by minutes).
-            used = gateway_period_used(key=key, now=now)  # type: ignore[arg-type]
+            # REST front door: API Gateway counted it (its figures lag by minutes). Without
+            # a REST API to ask (the local gateway, `rungateway --api RestApi`), the key's
+            # meter holds the gateway's count: the local REST API meters with it.
+            if gateway_client.enabled():
+                used = gateway_period_used(key=key, now=now)  # type: ignore[arg-type]
         document: dict[str, Any] = selectors.api_key_usage_document(key=key, now=now, used=used)
         return conditional_read(request, UsageSerializer(document).data)

@@ -164,7 +164,12 @@ def test_usage_reads_api_gateways_figures_when_it_metered(
 def test_usage_is_a_503_when_api_gateway_cannot_say(
     invoke: Invoke, key: Any, settings: Any
 ) -> None:
-    settings.API_KEYS = {**settings.API_KEYS, "GATEWAY_METERING": True}
+    settings.API_KEYS = {
+        **settings.API_KEYS,
+        "GATEWAY_METERING": True,
+        "GATEWAY_REST_API_ID": "abc123",
+        "GATEWAY_STAGE": "prod",
+    }
 
     # No record of the key in API Gateway (made before the sync, say).
     result = invoke(rest_event(key.raw_key, metered_key=key.raw_key, path="/v1/usage"))

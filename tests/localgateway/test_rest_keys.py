@@ -246,3 +246,18 @@ async def test_the_access_log_names_the_key_its_plan_and_the_refusal(
 
 def raw_key_absent(lines: list[dict[str, Any]], raw_key: str) -> bool:
     return all(raw_key not in json.dumps(line) for line in lines)
+
+
+async def test_usage_reads_what_the_local_gateway_counted(rest: Any) -> None:
+    """No REST API to ask GetUsage locally: /v1/usage reads the key's meter, which the
+    local gateway's usage plan filled (once per request, this one included)."""
+    key = make_key(limit=10)
+    headers = {"x-api-key": key.raw_key}
+    async with rest() as client:
+        await client.get("/prod/v1/pets", headers=headers)
+        usage = await client.get("/prod/v1/usage", headers=headers)
+
+    assert usage.status_code == 200, usage.text
+    quota = usage.json()["quota"]
+    assert (quota["used"], quota["remaining"], quota["limit"]) == (2, 8, 10)
+    assert metered(key) == 2
