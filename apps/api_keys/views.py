@@ -55,11 +55,11 @@ class UsageView(PrivateCacheMixin):
             # the admission counted this request in, not the next one.
             now = admission.resets_at - datetime.timedelta(microseconds=1)
         used = admission.used if admission else None
-        if admission is None and metered_by_gateway(request._request.META, key):
-            # REST front door: API Gateway counted it (its figures lag by minutes). Without
-            # a REST API to ask (the local gateway, `rungateway --api RestApi`), the key's
-            # meter holds the gateway's count: the local REST API meters with it.
-            if gateway_client.enabled():
-                used = gateway_period_used(key=key, now=now)  # type: ignore[arg-type]
+        # REST front door: API Gateway counted it (its figures lag by minutes). Without a
+        # REST API to ask (the local gateway, `rungateway --api RestApi`), the key's meter
+        # holds the gateway's count: the local REST API meters with it.
+        gateway_metered = admission is None and metered_by_gateway(request._request.META, key)
+        if gateway_metered and gateway_client.enabled():
+            used = gateway_period_used(key=key, now=now)  # type: ignore[arg-type]
         document: dict[str, Any] = selectors.api_key_usage_document(key=key, now=now, used=used)
         return conditional_read(request, UsageSerializer(document).data)
