@@ -24,6 +24,7 @@ from apps.api_keys.admin_gateway import (
     admin_date,
     key_usage_days,
 )
+from apps.api_keys.admin_usage import UsageOverviewAdminMixin
 from apps.api_keys.admin_users import register_user_admin
 from apps.api_keys.charts import daily_usage_svg
 from apps.api_keys.gateway import hooks, keys, plans
@@ -90,7 +91,7 @@ class UsagePlanAdmin(GatewaySyncAdminMixin, admin.ModelAdmin[UsagePlan]):
 
 
 @admin.register(APIKey)
-class APIKeyAdmin(GatewaySyncAdminMixin, admin.ModelAdmin[APIKey]):
+class APIKeyAdmin(UsageOverviewAdminMixin, GatewaySyncAdminMixin, admin.ModelAdmin[APIKey]):
     list_display = (
         "name",
         "prefix",
@@ -110,6 +111,7 @@ class APIKeyAdmin(GatewaySyncAdminMixin, admin.ModelAdmin[APIKey]):
     ordering = ("-created",)
     actions = ("revoke_keys", "reset_usage", "sync_with_gateway")
     change_form_template = "admin/api_keys/apikey/change_form.html"
+    change_list_template = "admin/api_keys/apikey/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[APIKey]:
         return super().get_queryset(request).select_related("owner", "plan", "meter", "gateway")

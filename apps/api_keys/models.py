@@ -232,6 +232,29 @@ class DailyUsage(models.Model):
         return f"{self.key_id} {self.date}: {self.count}"
 
 
+class DailyRefusals(models.Model):
+    """Requests refused for a key on one UTC day: by its throttle, and by its used-up quota.
+
+    Written only on a refusal (apps.api_keys.counters.refusal_record), one upsert each, so
+    an admitted request costs nothing more; read by the admin's usage overview.
+    """
+
+    key = models.ForeignKey(APIKey, on_delete=models.CASCADE, related_name="daily_refusals")
+    date = models.DateField()
+    throttled = models.BigIntegerField(default=0)
+    quota_refused = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "daily refusals"
+        ordering = ("key", "date")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "date"], name="api_keys_refusals_key_date_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.date}: {self.throttled} throttled, {self.quota_refused} quota"
+
+
 class UserMeter(MeterFields):
     """A token user's usage state and plan: a JWT user is metered like a key.
 
