@@ -7,6 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 3000
+# Extra rungateway arguments for make run, e.g. GATEWAY_ARGS="--parameter FrontDoor=rest".
+GATEWAY_ARGS ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
@@ -75,7 +77,7 @@ migrate: install  ## Apply database migrations (SQLite file db.sqlite3 by defaul
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate  ## Serve the app through the local API Gateway on http://127.0.0.1:3000/prod (and ws://)
-	$(BIN)/python manage.py rungateway $(HOST):$(PORT)
+	$(BIN)/python manage.py rungateway $(HOST):$(PORT) $(GATEWAY_ARGS)
 
 runserver: migrate  ## Plain Django development server on http://127.0.0.1:8000 (auto-reload)
 	@echo "Note: runserver speaks HTTP only; live updates (WebSocket) need the local gateway: make run"
