@@ -17,6 +17,7 @@ from django.db import DatabaseError, close_old_connections
 
 from apps.api_keys import conf
 from apps.api_keys.counters import QUOTA, THROTTLE, get_usage_store
+from apps.api_keys.refusals import refusal_record
 from apps.api_keys.selectors import KeyRejectedError, api_key_from_raw
 from localgateway.rest.events import KeyIdentity
 from localgateway.rest.responses import Refusal
@@ -56,6 +57,8 @@ def _admit(raw_key: str) -> KeyIdentity | Refusal:
     admission = get_usage_store().admit(key=key, now=now)
     if admission.admitted:
         return KeyIdentity(raw_key, key_id(key.pk), f"localplan{key.plan_id}")
+    # Counted per key and day for the admin's usage overview, as the app's metering does.
+    refusal_record(key_id=key.pk, reason=admission.reason, now=now)
     if admission.reason == THROTTLE:
         return Refusal("THROTTLED", "Too Many Requests", reason="usage plan throttle")
     if admission.reason == QUOTA:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from apps.api_keys.models import APIKey, KeyMeter, UsagePlan
+from apps.api_keys.models import APIKey, DailyRefusals, KeyMeter, UsagePlan
 from apps.api_keys.services import api_key_revoke
 from localgateway.integrations import ThreadInvoker
 from localgateway.rest.server import RestGatewayApp
@@ -154,6 +154,8 @@ async def test_quota_is_limit_exceeded_and_refusals_are_not_counted(rest: Any) -
     assert refused.json() == {"message": "Limit Exceeded"}
     assert refused.headers["x-amzn-errortype"] == "LimitExceededException"
     assert metered(key) == 2
+    # Counted as refused for the admin's usage overview, as on the HTTP API front door.
+    assert DailyRefusals.objects.get(key=key).quota_refused == 1
 
 
 async def test_an_empty_bucket_is_too_many_requests_until_it_refills(rest: Any) -> None:
@@ -170,6 +172,7 @@ async def test_an_empty_bucket_is_too_many_requests_until_it_refills(rest: Any) 
     assert throttled.json() == {"message": "Too Many Requests"}
     assert throttled.headers["x-amzn-errortype"] == "TooManyRequestsException"
     assert metered(key) == 2
+    assert DailyRefusals.objects.get(key=key).throttled == 1
 
 
 async def test_the_body_validator_answers_before_the_app(rest: Any) -> None:
