@@ -11,23 +11,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from infra import routes
+from tests.infra import rest_rules
 from tests.infra.cfn import properties, ref_name, resources, walk
 
 Template = dict[str, Any]
 Rule = Callable[[Template], list[str]]
 
-# The route table both front doors serve (ApiFunction events, container routes).
-ROUTE_KEYS = {
-    "GET /v1/{proxy+}",
-    "POST /v1/{proxy+}",
-    "PUT /v1/{proxy+}",
-    "PATCH /v1/{proxy+}",
-    "DELETE /v1/{proxy+}",
-    "GET /v1/openapi.json",
-    "GET /v1/docs",
-    "GET /{proxy+}",
-    "POST /{proxy+}",
-}
+# The route table both front doors serve (infra/routes.py writes the Lambda APIs' routes).
+ROUTE_KEYS = set(routes.ROUTE_KEYS)
 JWT_ROUTE_KEYS = {key for key in ROUTE_KEYS if key.endswith("/v1/{proxy+}")}
 HANDLERS = {
     "ApiFunction": "lambda_runtime.handler.handler",
@@ -733,7 +725,12 @@ def manage_connections_scoped(template: Template) -> list[str]:
     pushing = set()
     for name, statement in _statements(template):
         actions = [str(a) for a in _as_list(statement.get("Action"))]
-        granted = [a for a in actions if a.lower().startswith("execute-api:")]
+        # execute-api:InvalidateCache is rest_rules.cache_invalidation_scoped's.
+        granted = [
+            a
+            for a in actions
+            if a.lower().startswith("execute-api:") and a != "execute-api:InvalidateCache"
+        ]
         if statement.get("Effect") != "Allow" or not granted:
             continue
         if granted != ["execute-api:ManageConnections"]:
@@ -776,6 +773,7 @@ RULES: dict[str, Rule] = {
         rds_db_connect_scoped,
         websocket_api,
         manage_connections_scoped,
+        *rest_rules.RULES,
     )
 }
 
