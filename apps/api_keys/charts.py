@@ -12,6 +12,7 @@ GAP = 4
 HEIGHT = 160
 LEFT = 56  # room for the y-axis labels
 BOTTOM = 24  # room for the date labels
+RIGHT = 16  # room for the half of today's label that reaches past its bar
 TOP = 12
 
 
@@ -50,7 +51,7 @@ def daily_usage_svg(
     summary; the admin template also renders the same numbers as a table.
     """
     top = _nice_max(max((count for _, count in days), default=0))
-    width = LEFT + len(days) * (BAR + GAP)
+    width = LEFT + len(days) * (BAR + GAP) + RIGHT
     total = sum(count for _, count in days)
     first, last = (days[0][0], days[-1][0]) if days else (None, None)
     bars = format_html_join(
