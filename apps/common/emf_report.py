@@ -63,12 +63,19 @@ class Report:
     other_json: int = 0
     not_json: int = 0
     malformed: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # malformed, with why
+    not_json_at: list[int] = field(default_factory=list)  # where the first ones are
     series: dict[SeriesKey, Series] = field(default_factory=dict)
 
     def bad(self, number: int, reason: str) -> None:
+        self.malformed += 1
         if len(self.problems) < KEEP_PROBLEMS:
             self.problems.append((number, reason))
+
+    def text(self, number: int) -> None:
+        self.not_json += 1
+        if len(self.not_json_at) < KEEP_PROBLEMS:
+            self.not_json_at.append(number)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +85,7 @@ class Report:
             "notJsonLines": self.not_json,
             "malformedLines": self.malformed,
             "problems": [{"line": n, "reason": r} for n, r in self.problems],
+            "notJsonAt": self.not_json_at,
             "metrics": [
                 {"namespace": ns, "metric": name, "dimensions": dict(dims), **s.summary()}
                 for (ns, name, dims), s in sorted(self.series.items())
@@ -107,11 +115,9 @@ def summarise(lines: Iterable[str]) -> Report:
             doc = None
         if not isinstance(doc, dict):
             if '"_aws"' in text:  # meant as a metric line, but not one JSON object
-                report.malformed += 1
                 report.bad(number, "not one JSON object")
             else:
-                report.not_json += 1
-                report.bad(number, "not JSON")
+                report.text(number)
             continue
         if "_aws" not in doc:
             report.other_json += 1
@@ -119,7 +125,6 @@ def summarise(lines: Iterable[str]) -> Report:
         try:
             found = extract(doc)
         except MalformedError as exc:
-            report.malformed += 1
             report.bad(number, str(exc))
             continue
         report.metric_lines += 1

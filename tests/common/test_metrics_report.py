@@ -135,6 +135,8 @@ def test_garbage_never_crashes_the_report(tmp_path: Path) -> None:
     assert report["malformedLines"] == 9
     assert report["lines"] == len(GARBAGE) + 2
     assert report["metrics"] == []
+    assert report["notJsonAt"] == [1, 2, 3, 4, 15, 16]
+    assert len(report["problems"]) == 9
 
 
 def test_summarise_reads_any_iterable_of_lines() -> None:
@@ -154,7 +156,8 @@ def test_the_text_report_is_a_table_with_the_bad_lines(tmp_path: Path) -> None:
     assert "3 lines: 1 metric lines, 0 other JSON lines, 1 not JSON, 1 malformed" in text
     assert "lambda-function-metrics  time    (all)" in text
     assert "functionVersion=$LATEST" in text
-    assert "line 2: not JSON" in text
+    assert "Not JSON (skipped): lines 2\n" in text
+    assert "Malformed metric lines (1 of 1 shown):" in text
     assert "line 3: directive 0: metric 'time' is not a number or 1-100 numbers" in text
 
 

@@ -77,11 +77,13 @@ def render(report: Report) -> str:
         out.append("")
         out.extend("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
                    for cells in table)  # fmt: skip
+    if report.not_json_at:
+        more = ", ..." if report.not_json > len(report.not_json_at) else ""
+        numbers = ", ".join(str(n) for n in report.not_json_at)
+        out.extend(["", f"Not JSON (skipped): lines {numbers}{more}"])
     if report.problems:
         out.append("")
-        shown = len(report.problems)
-        total = report.not_json + report.malformed
-        out.append(f"Lines not summarised ({shown} of {total} shown):")
+        out.append(f"Malformed metric lines ({len(report.problems)} of {report.malformed} shown):")
         out.extend(f"  line {number}: {reason}" for number, reason in report.problems)
     return "\n".join(out)
 
