@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from localgateway.intrinsics import Resolver, load_template
-from localgateway.rest import openapi, resources
+from localgateway.rest import openapi, resources, sam
 from localgateway.rest.model import GatewayResponse, RestMethod, RestSpec
 from localgateway.spec import TemplateError
 
@@ -98,9 +98,9 @@ def _read(
         binary += [str(t) for t in body.get("x-amazon-apigateway-binary-media-types") or []]
         api_key_source = str(body.get("x-amazon-apigateway-api-key-source", api_key_source))
     if kind == "AWS::Serverless::Api":
-        for method in openapi.sam_event_methods(name, props, context):
+        for method in sam.event_methods(name, props, context):
             methods.setdefault(method.key, method)
-        responses |= openapi.sam_gateway_responses(props.get("GatewayResponses"))
+        responses |= sam.gateway_responses(props.get("GatewayResponses"))
     methods |= {m.key: m for m in resources.methods(name, context)}
     responses |= resources.gateway_responses(name, context)
     if not methods:

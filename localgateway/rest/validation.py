@@ -16,6 +16,7 @@ from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 from localgateway.rest.events import media_type
 from localgateway.rest.model import RestMethod
 from localgateway.rest.responses import Refusal
+from localgateway.spec import TemplateError
 
 
 def validate(
@@ -84,5 +85,11 @@ def _describe(error: Any) -> str:
 
 
 def check_schema(schema: Any) -> None:
-    """Raise SchemaError for a model that is not a draft-4 schema (checked at start-up)."""
-    Draft4Validator.check_schema(schema)
+    """Refuse a model that is not a draft-4 schema at start-up, as API Gateway refuses it
+    at deployment."""
+    try:
+        Draft4Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise TemplateError(
+            f"a request model is not a JSON schema (draft 4): {exc.message}"
+        ) from exc
