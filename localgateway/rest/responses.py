@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from localgateway.rest.events import KeyIdentity
 from localgateway.rest.model import GatewayResponse
 from localgateway.results import HttpResponse
 
@@ -52,6 +53,7 @@ class Refusal:
     status: int | None = None  # overrides the type's default (e.g. 502 for DEFAULT_5XX)
     validation_error: str = ""
     reason: str = ""  # for the access log's integrationErrorMessage
+    api_key: KeyIdentity | None = None  # the key a usage plan refused (access log)
 
 
 def _chosen(refusal: Refusal, custom: Mapping[str, GatewayResponse]) -> GatewayResponse:

@@ -137,6 +137,7 @@ class RestGatewayApp(GatewayApp):
                 usage_plans.check_key, call.headers.get("x-api-key")
             )
             if isinstance(checked, Refusal):
+                call.api_key = checked.api_key
                 return checked
             call.api_key = checked
         if not self._admit(match):

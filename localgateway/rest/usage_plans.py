@@ -55,12 +55,17 @@ def _admit(raw_key: str) -> KeyIdentity | Refusal:
         # Unknown, revoked (disabled by the sync), expired or its owner inactive.
         return Refusal("INVALID_API_KEY", FORBIDDEN, reason=f"API key {exc.reason}")
     admission = get_usage_store().admit(key=key, now=now)
+    identity = KeyIdentity(raw_key, key_id(key.pk), f"localplan{key.plan_id}")
     if admission.admitted:
-        return KeyIdentity(raw_key, key_id(key.pk), f"localplan{key.plan_id}")
+        return identity
     # Counted per key and day for the admin's usage overview, as the app's metering does.
     refusal_record(key_id=key.pk, reason=admission.reason, now=now)
     if admission.reason == THROTTLE:
-        return Refusal("THROTTLED", "Too Many Requests", reason="usage plan throttle")
+        return Refusal(
+            "THROTTLED", "Too Many Requests", reason="usage plan throttle", api_key=identity
+        )
     if admission.reason == QUOTA:
-        return Refusal("QUOTA_EXCEEDED", "Limit Exceeded", reason="usage plan quota")
+        return Refusal(
+            "QUOTA_EXCEEDED", "Limit Exceeded", reason="usage plan quota", api_key=identity
+        )
     return Refusal("INVALID_API_KEY", FORBIDDEN, reason=f"API key {admission.reason}")

@@ -4,6 +4,7 @@ errors, the mock integration, request validators and the template's gateway resp
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -241,3 +242,33 @@ def test_body_validation_errors_name_what_is_wrong() -> None:
     assert "(at /species)" in wrong.validation_error
     assert check(b"{not json").validation_error == "Invalid JSON"
     assert check(b"").type == "BAD_REQUEST_BODY"
+
+
+async def test_a_body_over_10_mb_is_request_too_long(rest: httpx.AsyncClient) -> None:
+    response = await rest.post("/prod/upload", content=b"x" * (10 * 1024 * 1024 + 1))
+
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Too Long"}
+
+
+async def test_an_integration_timeout_is_504_and_a_function_timeout_502() -> None:
+    spec = load_rest_spec(REST_TEMPLATE, parameters=REST)
+    slow = "tests.localgateway.handlers.slow"  # sleeps 10 s
+    integration = RestGatewayApp(spec, invoker=ThreadInvoker(slow, 2), timeout_override=0.2)
+    short_function = dataclasses.replace(
+        spec,
+        methods=tuple(dataclasses.replace(m, function_timeout_ms=200) for m in spec.methods),
+    )
+    function = RestGatewayApp(short_function, invoker=ThreadInvoker(slow, 2))
+    answers = []
+    for app in (integration, function):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            answers.append(await client.get("/prod/health"))
+
+    assert answers[0].status_code == 504
+    # Through the template's DEFAULT_5XX (INTEGRATION_TIMEOUT has no response of its own).
+    assert answers[0].json()["message"] == "Endpoint request timed out"
+    assert answers[0].json()["release"] == "r42"
+    # Lambda stops the function first: a function error, which a REST API answers 502.
+    assert answers[1].status_code == 502

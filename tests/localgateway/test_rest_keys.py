@@ -243,6 +243,7 @@ async def test_the_access_log_names_the_key_its_plan_and_the_refusal(
     assert lines[0]["apiKeyId"] == key_id(key.pk)
     assert lines[0]["usagePlanId"] == f"localplan{key.plan_id}"
     assert lines[1]["errorType"] == "QUOTA_EXCEEDED"
+    assert lines[1]["apiKeyId"] == key_id(key.pk)  # the key its usage plan refused
     assert lines[1]["error"] == "usage plan quota"
     assert raw_key_absent(lines, key.raw_key)
 
