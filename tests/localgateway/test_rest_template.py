@@ -153,3 +153,41 @@ async def test_gateway_errors_have_the_apps_error_shape(gateway: Any) -> None:
     for response in (no_method, no_stage):
         assert response.status_code == 403
         assert response.json() == {"message": "Forbidden"}
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [{"limit": 2}, {"rate": Decimal("1"), "burst": 2}],
+    ids=["quota", "throttle"],
+)
+async def test_both_front_doors_enforce_a_plan_alike(plan: dict[str, Any]) -> None:
+    """FrontDoor=both: the same key and plan through the HTTP API (Django meters) and the
+    REST API (the gateway meters) give the client the same statuses and messages."""
+    from localgateway.server import GatewayApp
+    from localgateway.spec import load_spec
+
+    parameters = {"FrontDoor": "both"}
+    apps = {
+        "http": GatewayApp(
+            load_spec(TEMPLATE, parameters=parameters), invoker=ThreadInvoker(HANDLER, 4)
+        ),
+        "rest": RestGatewayApp(
+            load_rest_spec(TEMPLATE, api="RestApi", parameters=parameters),
+            invoker=ThreadInvoker(HANDLER, 4),
+        ),
+    }
+    seen: dict[str, list[Any]] = {}
+    for door, app in apps.items():
+        key = APIKeyFactory(plan=UsagePlanFactory(**{"rate": Decimal("1000"), **plan}))
+        fake_clock.set(START)
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            for _ in range(3):
+                response = await client.get("/prod/v1/pets", headers={"x-api-key": key.raw_key})
+                seen.setdefault(door, []).append((response.status_code, response.json()))
+        # Counted once either way: by Django on the HTTP API, by the gateway on the REST API.
+        assert KeyMeter.objects.get(key=key).period_count == 2
+
+    assert [status for status, _ in seen["http"]] == [200, 200, 429]
+    assert seen["http"][2] == seen["rest"][2]
+    assert [status for status, _ in seen["rest"]] == [200, 200, 429]
