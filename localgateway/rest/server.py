@@ -132,23 +132,7 @@ class RestGatewayApp(GatewayApp):
             call.request.body = await _read_body(receive, call.headers, REST_MAX_PAYLOAD_BYTES)
         except BodyTooLargeError:
             return Refusal("REQUEST_TOO_LARGE", "Request Too Long")
-        if call.method.api_key_required:
-            checked = await anyio.to_thread.run_sync(
-                usage_plans.check_key, call.headers.get("x-api-key")
-            )
-            if isinstance(checked, Refusal):
-                call.api_key = checked.api_key
-                return checked
-            call.api_key = checked
-        if not self._admit(match):
-            return Refusal("THROTTLED", "Too Many Requests", reason="stage throttle")
-        refusal = validate(
-            call.method,
-            headers=call.headers,
-            query=call.query,
-            path_parameters=match.path_parameters,
-            body=call.request.body,
-        )
+        refusal = await self._method_request(call, call.method, match)
         if refusal is not None:
             return refusal
         if call.method.integration == "mock" and call.method.mock is not None:
@@ -163,6 +147,29 @@ class RestGatewayApp(GatewayApp):
                 ),
             )
         return await self._invoke_rest(call, match)
+
+    async def _method_request(
+        self, call: _Call, method: RestMethod, match: Match
+    ) -> Refusal | None:
+        """The method request's checks, in API Gateway's order: the API key and its usage
+        plan, the stage throttle, the validator."""
+        if method.api_key_required:
+            checked = await anyio.to_thread.run_sync(
+                usage_plans.check_key, call.headers.get("x-api-key")
+            )
+            if isinstance(checked, Refusal):
+                call.api_key = checked.api_key
+                return checked
+            call.api_key = checked
+        if not self._admit(match):
+            return Refusal("THROTTLED", "Too Many Requests", reason="stage throttle")
+        return validate(
+            method,
+            headers=call.headers,
+            query=call.query,
+            path_parameters=match.path_parameters,
+            body=call.request.body,
+        )
 
     async def _invoke_rest(self, call: _Call, match: Match) -> HttpResponse | Refusal:
         method = call.method
