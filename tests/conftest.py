@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.urls import clear_script_prefix, set_urlconf
 from rest_framework.test import APIClient
 
-from apps.api_keys import lookup
+from apps.api_keys import lookup, refusals
 from apps.common.events import DomainEvent, subscribe, unsubscribe
 from tests.api_keys.factories import APIKeyFactory
 from tests.factories import UserFactory
@@ -93,10 +93,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_kept_keys() -> Iterator[None]:
-    """Each test starts with no API key kept from another (apps.api_keys.lookup)."""
+    """Each test starts with no API key kept from another (apps.api_keys.lookup), and no
+    refusal counts held from another (apps.api_keys.refusals)."""
     lookup.forget()
+    refusals.discard()
     yield
     lookup.forget()
+    refusals.discard()
 
 
 @pytest.fixture

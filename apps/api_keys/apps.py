@@ -22,3 +22,10 @@ class ApiKeysConfig(AppConfig):
         for model in (APIKey, UsagePlan, get_user_model()):
             for signal in (post_save, post_delete):
                 signal.connect(forget, sender=model)
+
+        # Refusal counts a process holds are written by its next request once due.
+        from django.core.signals import request_started
+
+        from apps.api_keys.refusals import flush_if_due
+
+        request_started.connect(flush_if_due, dispatch_uid="api_keys.refusals.flush_if_due")

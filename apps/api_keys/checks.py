@@ -53,6 +53,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="api_keys.E007",
             )
         )
+    flush = config.REFUSAL_FLUSH_SECONDS
+    if isinstance(flush, bool) or not isinstance(flush, int | float) or not 0 <= flush <= 60:
+        errors.append(
+            Error(
+                f"API_KEYS['REFUSAL_FLUSH_SECONDS'] must be 0 to 60 seconds, not {flush!r}.",
+                hint="0 writes each refusal count at once.",
+                id="api_keys.E008",
+            )
+        )
     vendors = {c.vendor for c in connections.all(initialized_only=False)}
     if vendors - SUPPORTED_VENDORS:
         errors.append(

@@ -33,6 +33,10 @@ class APIKeySettings:
     # Seconds each process keeps a key it read (apps.api_keys.lookup); 0 reads it on every
     # request. Revocation and plan changes still apply from the next request.
     KEY_CACHE_SECONDS: float = 30.0
+    # Seconds a process may hold refusal counts before writing them (apps.api_keys.refusals;
+    # env API_KEYS_REFUSAL_FLUSH_SECONDS): a flood of 429s costs the database at most one
+    # write per process per period. 0 writes each refusal at once.
+    REFUSAL_FLUSH_SECONDS: float = 1.0
     # The REST API front door (docs/rest-api.md). Its id (env API_GATEWAY_REST_API_ID) turns
     # the sync on: plans and keys made in the admin become API Gateway usage plans and keys
     # on GATEWAY_STAGE (env API_GATEWAY_REST_STAGE). Empty: nothing is sent to AWS.

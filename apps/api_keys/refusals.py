@@ -1,24 +1,37 @@
-"""Refused requests per key and UTC day (throttle, quota): one upsert per refusal, none otherwise.
+"""Refused requests per key and UTC day (throttle, quota), for the admin's usage overview.
 
-The admin's usage overview needs them per key; the access log's EMF metrics have them per
-plan only (a key is no metric dimension). Admitted requests keep their one metering UPDATE;
-a refusal, which already costs the store a read, adds this one statement. A database error
-here is logged and the request still gets its 429: the count is for reporting only.
+A refusal must stay cheap: with the Redis store a throttled request costs the database
+nothing (docs/scaling.md), and a flood of them must not turn into a flood of writes. So
+the API counts refusals in the process (`refusal_count`) and writes what it holds at most
+once per API_KEYS["REFUSAL_FLUSH_SECONDS"] (default 1 s): the first refusal, or the first
+request of any kind, that finds the oldest pending count that old writes them all, one
+atomic upsert per key and day. Admitted requests write nothing here. What a process holds
+when it ends (at most about a second of its refusals) is not counted; the EMF metrics
+(by plan) count every refusal. A database error is logged and the counts are dropped: the
+request still gets its 429. `refusal_record` writes one refusal at once (the local REST
+gateway, which counts its own refusals).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import threading
+import time
+from collections.abc import Iterable
 from contextlib import nullcontext
 from functools import lru_cache
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
+from apps.api_keys.conf import api_key_settings
 from apps.api_keys.counters import QUOTA, THROTTLE
 from apps.api_keys.models import DailyRefusals
 
 logger = logging.getLogger(__name__)
+
+Row = tuple[int, datetime.date, int, int]  # key id, day, throttled, quota refused
 
 
 @lru_cache(maxsize=4)
@@ -40,16 +53,80 @@ def upsert_sql(vendor: str) -> str:
     )
 
 
-def refusal_record(*, key_id: int, reason: str | None, now: datetime.datetime) -> None:
-    """Count one request refused for `reason` (THROTTLE or QUOTA; others are not counted)."""
-    if reason not in (THROTTLE, QUOTA):
-        return
-    day = connection.ops.adapt_datefield_value(now.astimezone(datetime.UTC).date())
-    params = (key_id, day, int(reason == THROTTLE), int(reason == QUOTA))
+def _write(rows: Iterable[Row]) -> None:
+    params = [(key, connection.ops.adapt_datefield_value(day), t, q) for key, day, t, q in rows]
     try:
         # A savepoint only inside a transaction: a failed statement must not break it.
         guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
         with guard, connection.cursor() as cursor:
-            cursor.execute(upsert_sql(connection.vendor), params)
+            cursor.executemany(upsert_sql(connection.vendor), params)
     except DatabaseError:
-        logger.warning("A refused request could not be counted", exc_info=True)
+        logger.warning("%d refusal count(s) could not be written", len(params), exc_info=True)
+
+
+def _day(now: datetime.datetime) -> datetime.date:
+    return now.astimezone(datetime.UTC).date()
+
+
+def refusal_record(*, key_id: int, reason: str | None, now: datetime.datetime) -> None:
+    """Write one request refused for `reason` now (THROTTLE or QUOTA; others are not counted)."""
+    if reason in (THROTTLE, QUOTA):
+        _write([(key_id, _day(now), int(reason == THROTTLE), int(reason == QUOTA))])
+
+
+class _Pending:
+    """This process's refusal counts not written yet, and since when (monotonic seconds)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counts: dict[tuple[int, datetime.date], list[int]] = {}
+        self.since: float | None = None
+
+    def add(self, key_id: int, day: datetime.date, reason: str) -> None:
+        with self.lock:
+            row = self.counts.setdefault((key_id, day), [0, 0])
+            row[0 if reason == THROTTLE else 1] += 1
+            if self.since is None:
+                self.since = _monotonic()
+
+    def due(self, interval: float) -> bool:
+        since = self.since
+        return since is not None and _monotonic() - since >= interval
+
+    def take(self) -> list[Row]:
+        with self.lock:
+            rows = [(key, day, t, q) for (key, day), (t, q) in self.counts.items()]
+            self.counts, self.since = {}, None
+        return rows
+
+
+_pending = _Pending()
+_monotonic = time.monotonic  # replaced in tests
+
+
+def refusal_count(*, key_id: int, reason: str | None, now: datetime.datetime) -> None:
+    """Count one refused request in this process; write the pending counts if they are due."""
+    if reason not in (THROTTLE, QUOTA):
+        return
+    _pending.add(key_id, _day(now), reason)
+    if _pending.due(api_key_settings().REFUSAL_FLUSH_SECONDS):
+        refusals_flush()
+
+
+def refusals_flush() -> int:
+    """Write every pending count now; how many key-days were written."""
+    rows = _pending.take()
+    if rows:
+        _write(rows)
+    return len(rows)
+
+
+def flush_if_due(**kwargs: Any) -> None:
+    """`request_started` receiver: a process whose refusals stopped still writes them."""
+    if _pending.since is not None and _pending.due(api_key_settings().REFUSAL_FLUSH_SECONDS):
+        refusals_flush()
+
+
+def discard() -> None:
+    """Drop the pending counts unwritten (tests)."""
+    _pending.take()

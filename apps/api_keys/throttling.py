@@ -15,7 +15,7 @@ from apps.api_keys.counters import GONE, QUOTA, STALE, Admission, Metered, get_u
 from apps.api_keys.gateway.metering import metered_by_gateway
 from apps.api_keys.lookup import api_key_read
 from apps.api_keys.models import APIKey
-from apps.api_keys.refusals import refusal_record
+from apps.api_keys.refusals import refusal_count
 from apps.api_keys.users import NoPlanError
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class UsagePlanThrottle(BaseThrottle):
         if admission.admitted:
             return True
         if isinstance(key, APIKey):  # per key and day, for the admin's usage overview
-            refusal_record(key_id=key.pk, reason=admission.reason, now=now)
+            refusal_count(key_id=key.pk, reason=admission.reason, now=now)
         raise self.exception_for(admission)
 
     @staticmethod

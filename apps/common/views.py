@@ -41,7 +41,8 @@ class ServiceUnavailable(APIException):
     wait = RETRY_AFTER_UNAVAILABLE  # Retry-After (apps.common.errors.exception_handler)
 
 
-DEEP_VALUES = {"1": True, "true": True, "0": False, "false": False, "": False}
+# Exactly the documented values: anything else (another case, empty) is a 400, as the schema says.
+DEEP_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
 class HealthView(APIView):
@@ -102,7 +103,7 @@ class HealthView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        deep = DEEP_VALUES.get(request.query_params.get("deep", "").lower())
+        deep = DEEP_VALUES.get(request.query_params.get("deep", "0"))
         if deep is None:
             return Response({"message": "deep must be 1, 0, true or false."}, status=400)
         if deep:

@@ -407,6 +407,7 @@ API_KEYS = from_environment(
         "REDIS_KEY_PREFIX": ("API_KEYS_REDIS_KEY_PREFIX", str),
         "DEFAULT_USER_PLAN": ("API_KEYS_DEFAULT_USER_PLAN", str),
         "REDIS_PASSWORD": ("REDIS_PASSWORD", str),
+        "REFUSAL_FLUSH_SECONDS": ("API_KEYS_REFUSAL_FLUSH_SECONDS", float),
         # The REST API front door (docs/rest-api.md): the sync of plans and keys to API
         # Gateway, and whether a request the gateway metered is metered again here.
         "GATEWAY_REST_API_ID": ("API_GATEWAY_REST_API_ID", str),

@@ -1,12 +1,17 @@
-"""Refused requests are counted per key and UTC day (throttle, quota); admitted ones are not."""
+"""Refused requests are counted per key and UTC day (throttle, quota), held by the process and
+written at most once per REFUSAL_FLUSH_SECONDS; admitted requests write nothing."""
 
 from __future__ import annotations
 
 import datetime
+import os
+import uuid
 from typing import Any
 
 import pytest
+import redis
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.api_keys import refusals
@@ -21,6 +26,8 @@ def statuses(client: Any, count: int) -> list[int]:
 
 
 def counted(key: Any) -> list[tuple[datetime.date, int, int]]:
+    """What the database holds once this process has written its pending counts."""
+    refusals.refusals_flush()
     return list(
         DailyRefusals.objects.filter(key=key)
         .order_by("date")
@@ -79,21 +86,111 @@ def test_an_admitted_request_does_not_touch_the_refusals(make_key, key_client, c
     assert counted(key) == []
 
 
-def test_a_failed_count_still_refuses_and_leaves_the_connection_usable(
-    make_key, key_client, clock, monkeypatch: pytest.MonkeyPatch, caplog
+def test_a_failed_write_still_refuses_and_leaves_the_connection_usable(
+    make_key, key_client, clock, monkeypatch: pytest.MonkeyPatch, caplog, settings: Any
 ) -> None:
+    settings.API_KEYS = {**settings.API_KEYS, "REFUSAL_FLUSH_SECONDS": 0}
     key = make_key(limit=0)
-    monkeypatch.setattr(
-        refusals, "upsert_sql", lambda vendor: "INSERT INTO no_such_table VALUES (%s, %s, %s, %s)"
-    )
+    broken = "INSERT INTO no_such_table VALUES (%s, %s, %s, %s)"
+    monkeypatch.setattr(refusals, "upsert_sql", lambda vendor: broken)
 
     response = key_client(key).get("/v1/pets")
 
     assert response.status_code == 429
     assert response.json() == {"message": "Limit Exceeded"}
-    assert "A refused request could not be counted" in caplog.text
+    assert "1 refusal count(s) could not be written" in caplog.text
     # The test runs inside a transaction: the savepoint kept it working.
     assert KeyMeter.objects.filter(pk=key.pk).exists()
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def monotonic(monkeypatch: pytest.MonkeyPatch) -> Monotonic:
+    clock = Monotonic()
+    monkeypatch.setattr(refusals, "_monotonic", clock)
+    return clock
+
+
+def written() -> list[tuple[int, int, int]]:
+    """The rows in the database now, without writing what the process holds."""
+    return list(
+        DailyRefusals.objects.order_by("key_id").values_list("key_id", "throttled", "quota_refused")
+    )
+
+
+def test_refusals_are_held_then_written_together_a_second_later(
+    make_key, make_plan, key_client, clock, monotonic: Monotonic
+) -> None:
+    plan = make_plan(limit=0)
+    first, second = make_key(plan=plan), make_key(plan=plan)
+
+    with CaptureQueriesContext(connection) as queries:
+        statuses(key_client(first), 3)
+        statuses(key_client(second), 2)
+        monotonic.now += 0.9
+        statuses(key_client(first), 1)
+    table = DailyRefusals._meta.db_table
+    assert not [q for q in queries.captured_queries if table in q["sql"]]
+    assert written() == []
+
+    monotonic.now += 0.1  # a second after the first one was held
+    statuses(key_client(second), 1)
+
+    # The request's start wrote everything held; its own refusal is held anew.
+    assert written() == [(first.pk, 0, 4), (second.pk, 0, 2)]
+    assert refusals.refusals_flush() == 1
+    assert written() == [(first.pk, 0, 4), (second.pk, 0, 3)]
+
+
+def test_a_refusal_that_finds_the_counts_due_writes_them(make_key, monotonic: Monotonic) -> None:
+    key = make_key()
+    refusals.refusal_count(key_id=key.pk, reason="throttle", now=START)
+    monotonic.now += 1
+    refusals.refusal_count(key_id=key.pk, reason="quota", now=START)
+
+    assert written() == [(key.pk, 1, 1)]
+
+
+def test_the_next_request_of_any_kind_writes_counts_that_are_due(
+    make_key, key_client, clock, monotonic: Monotonic
+) -> None:
+    key = make_key(limit=0)
+    statuses(key_client(key), 2)
+    assert written() == []
+
+    Client().get("/health")
+    assert written() == []  # not due yet
+    monotonic.now += 1
+    Client().get("/health")
+
+    assert written() == [(key.pk, 0, 2)]
+
+
+def test_a_flush_period_of_0_writes_each_refusal_at_once(
+    make_key, key_client, clock, settings: Any, monotonic: Monotonic
+) -> None:
+    settings.API_KEYS = {**settings.API_KEYS, "REFUSAL_FLUSH_SECONDS": 0}
+    key = make_key(rate=0.001, burst=1)
+
+    statuses(key_client(key), 3)
+
+    assert written() == [(key.pk, 2, 0)]
+
+
+def test_record_writes_one_refusal_at_once(make_key) -> None:
+    key = make_key()
+
+    refusals.refusal_record(key_id=key.pk, reason="throttle", now=START)
+    refusals.refusal_record(key_id=key.pk, reason="quota", now=START)
+
+    assert written() == [(key.pk, 1, 1)]
 
 
 def test_other_reasons_are_not_counted(make_key) -> None:
@@ -101,5 +198,29 @@ def test_other_reasons_are_not_counted(make_key) -> None:
 
     for reason in (None, "gone", "stale"):
         refusals.refusal_record(key_id=key.pk, reason=reason, now=START)
+        refusals.refusal_count(key_id=key.pk, reason=reason, now=START)
 
     assert counted(key) == []
+
+
+def test_a_request_throttled_in_redis_is_counted_too(
+    make_key, key_client, clock, settings: Any
+) -> None:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {url} is required when CI is set: {exc}")
+        pytest.skip(f"Redis is not reachable at {url} ({exc}); set CI=1 to require it")
+    prefix = f"test-apikeys-{uuid.uuid4().hex}"
+    settings.API_KEYS = {**settings.API_KEYS, "REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
+    key = make_key(rate=0.001, burst=1)
+    try:
+        assert statuses(key_client(key), 3) == [200, 429, 429]
+    finally:
+        for name in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(name)
+
+    assert counted(key) == [(START.date(), 2, 0)]

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from apps.api_keys import refusals
 from apps.api_keys import usage_overview as overview_module
 from apps.api_keys.models import DailyRefusals, DailyUsage, KeyMeter
 from apps.api_keys.services import api_key_revoke
@@ -51,6 +52,7 @@ def usage(make_key, make_plan, key_client, clock: FakeClock) -> dict[str, Any]:
         key_client(busy).get("/v1/pets")
     for _ in range(5):  # 3 admitted, 2 refused for quota
         key_client(tight).get("/v1/pets")
+    refusals.refusals_flush()  # what the process held (apps.api_keys.refusals)
     return {"gold": gold, "free": free, "busy": busy, "tight": tight, "idle": idle}
 
 

@@ -86,12 +86,12 @@ def test_deep_checks_each_dependency_with_timings() -> None:
     assert body["checkedAt"].endswith("+00:00")
 
 
-@pytest.mark.parametrize("value", ["1", "true", "TRUE"])
+@pytest.mark.parametrize("value", ["1", "true"])
 def test_deep_spellings(value: str) -> None:
     assert "checks" in Client().get("/health", {"deep": value}).json()
 
 
-@pytest.mark.parametrize("value", ["0", "false", ""])
+@pytest.mark.parametrize("value", ["0", "false"])
 def test_without_deep_health_stays_one_query(value: str, django_assert_num_queries) -> None:
     with django_assert_num_queries(1):
         response = Client().get("/health", {"deep": value})
@@ -99,8 +99,9 @@ def test_without_deep_health_stays_one_query(value: str, django_assert_num_queri
     assert response.json() == {"status": "ok"}
 
 
-def test_an_unknown_deep_value_is_a_400() -> None:
-    response = Client().get("/health", {"deep": "yes please"})
+@pytest.mark.parametrize("value", ["yes please", "TRUE", "", "2"])
+def test_an_unknown_deep_value_is_a_400(value: str) -> None:
+    response = Client().get("/health", {"deep": value})
 
     assert response.status_code == 400
     assert response.json() == {"message": "deep must be 1, 0, true or false."}
