@@ -32,6 +32,7 @@ _IDENTITY_NULLS = (
     "cognitoAuthenticationProvider",
     "userArn",
     "user",
+    "clientCert",  # set only with mutual TLS
 )
 
 

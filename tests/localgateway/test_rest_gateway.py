@@ -20,6 +20,7 @@ from localgateway.rest.spec import front_door, load_rest_spec
 pytestmark = pytest.mark.anyio
 
 REST_TEMPLATE = Path(__file__).parent / "fixtures" / "rest.yaml"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws-events"
 ECHO = "tests.localgateway.handlers.rest_echo"
 REST = {"FrontDoor": "RestApi"}
 
@@ -272,3 +273,14 @@ async def test_an_integration_timeout_is_504_and_a_function_timeout_502() -> Non
     assert answers[0].json()["release"] == "r42"
     # Lambda stops the function first: a function error, which a REST API answers 502.
     assert answers[1].status_code == 502
+
+
+async def test_the_event_has_the_keys_of_a_real_rest_capture(rest: httpx.AsyncClient) -> None:
+    """tests/fixtures/aws-events/apigw-request.json (aws-lambda-go, a REST API capture): the
+    same keys at each level; `authorizer` only behind an authorizer."""
+    fixture = json.loads((FIXTURES / "apigw-request.json").read_text())
+    event = (await rest.post("/prod/upload?a=1", content=b"{}")).json()
+
+    assert set(event) == set(fixture) | {"isBase64Encoded"}
+    assert set(event["requestContext"]) == set(fixture["requestContext"]) - {"authorizer"}
+    assert set(event["requestContext"]["identity"]) >= set(fixture["requestContext"]["identity"])
