@@ -42,6 +42,16 @@ def test_bad_key_cache_times_fail(settings: Any, seconds: object) -> None:
     assert ids(settings, KEY_CACHE_SECONDS=seconds) == ["api_keys.E006"]
 
 
+@pytest.mark.parametrize("seconds", [0, 0.25, 1, 60])
+def test_good_refusal_flush_periods_pass(settings: Any, seconds: float) -> None:
+    assert ids(settings, REFUSAL_FLUSH_SECONDS=seconds) == []
+
+
+@pytest.mark.parametrize("seconds", [-1, 61, "1", None, True, float("nan")])
+def test_bad_refusal_flush_periods_fail(settings: Any, seconds: object) -> None:
+    assert ids(settings, REFUSAL_FLUSH_SECONDS=seconds) == ["api_keys.E008"]
+
+
 def test_an_unknown_key_fails(settings: Any) -> None:
     assert ids(settings, REDIS_PREFIX="mine") == ["api_keys.E005"]
 
