@@ -284,3 +284,14 @@ async def test_the_event_has_the_keys_of_a_real_rest_capture(rest: httpx.AsyncCl
     assert set(event) == set(fixture) | {"isBase64Encoded"}
     assert set(event["requestContext"]) == set(fixture["requestContext"]) - {"authorizer"}
     assert set(event["requestContext"]["identity"]) >= set(fixture["requestContext"]["identity"])
+
+
+async def test_a_resource_without_the_method_falls_through_to_one_that_has_it(
+    rest: httpx.AsyncClient,
+) -> None:
+    """/v1/search has GET only: a POST there is served by /v1/{proxy+}'s ANY (which wants a
+    key), as measured on AWS (floci-io/floci#3399: precedence is per method request)."""
+    response = await rest.post("/prod/v1/search", content=b"{}")
+
+    assert response.status_code == 403
+    assert response.headers["x-amzn-errortype"] == "ForbiddenException"  # not a missing route
