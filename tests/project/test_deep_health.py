@@ -274,3 +274,30 @@ def test_the_command_without_deep_checks_the_database_only() -> None:
     call_command("health", stdout=out)
 
     assert set(json.loads(out.getvalue())["checks"]) == {"database"}
+
+
+def test_an_unreachable_storage_endpoint_is_a_503(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    closed = closed_port_url().replace("redis://", "http://").removesuffix("/0")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": BUCKET, "region_name": REGION, "endpoint_url": closed},
+        },
+    }
+
+    response = deep()
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == {
+        **response.json()["checks"]["storage"],
+        "status": "fail",
+        "kind": "s3",
+    }
+    assert "127.0.0.1" not in response.content.decode()
