@@ -1,12 +1,13 @@
-"""Mangum's event parsing and response shaping around Django's WSGI application.
+"""Mangum's event detection and response shaping around Django's WSGI application.
 
 Mangum recognises each front door (HTTP API payload 2.0 and 1.0, REST API, ALB, Function
-URL), parses the event into an ASGI scope and shapes the response for it (v2 `cookies`,
-v1/ALB `multiValueHeaders`, base64 for non-text bodies). Running Django through its ASGI
-handler costs about 16 thread hand-offs per request (measured 2.6x a WSGI call) and breaks
-persistent connections (Django ticket 33497), so this subclass turns the scope into a WSGI
-environ and calls Django's WSGI handler synchronously: no event loop, no threads, no
-lifespan messages.
+URL) and shapes the response for it (v2 `cookies`, v1/ALB `multiValueHeaders`, base64 for
+non-text bodies). Running Django through its ASGI handler costs about 16 thread hand-offs
+per request (measured 2.6x a WSGI call) and breaks persistent connections (Django ticket
+33497), so this subclass builds a WSGI environ straight from the event, as apig-wsgi does
+(Mangum's ASGI scope would encode every header to bytes, then the environ decode it again),
+and calls Django's WSGI handler synchronously: no event loop, no threads, no lifespan
+messages.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import binascii
 import logging
 from functools import cached_property
 from http import HTTPStatus
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
-from mangum.types import ASGI, LambdaContext, LambdaHandler, Response, Scope
+from mangum.types import ASGI, LambdaContext, Response, Scope
 
 from apps.common.errors import (
     DATABASE_UNAVAILABLE,
@@ -34,8 +35,10 @@ from apps.common.tracing import from_environment
 from lambda_runtime.stage import StagePrefix, stage_prefix
 from lambda_runtime.wsgi import (
     WSGIApplication,
-    build_environ,
     call_application,
+    environ_alb,
+    environ_v1,
+    environ_v2,
     path_is_decoded,
     raw_path,
     wsgi_path,
@@ -71,16 +74,36 @@ def _decode_body(event: dict[str, Any]) -> bytes:
     return body.encode()
 
 
-# Mangum's handlers rebuild the scope on every attribute access (twice per request);
-# these compute it once, and decode the body strictly.
-class _HTTPAPIEvent(HTTPGateway):
-    @cached_property
+class _Event:
+    """What the adapter adds to Mangum's handlers: the body decoded once and strictly, the
+    environ built straight from the event, and a scope that holds only what Mangum's
+    response shaping reads (the event), instead of Mangum's ASGI scope, whose headers would
+    be encoded to bytes only to be decoded again for the environ."""
+
+    event: dict[str, Any]
+    context: LambdaContext
+
+    if TYPE_CHECKING:
+
+        def __call__(self, response: Response) -> dict[str, Any]: ...  # Mangum's shaping
+
+    @property
     def scope(self) -> Scope:
-        return HTTPGateway.scope.fget(self)  # type: ignore[attr-defined,no-any-return]
+        return {"aws.event": self.event, "aws.context": self.context}
 
     @cached_property
     def body(self) -> bytes:
         return _decode_body(self.event)
+
+    def environ(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class _HTTPAPIEvent(_Event, HTTPGateway):
+    def environ(self) -> dict[str, Any]:
+        if self.event["version"] == "2.0":
+            return environ_v2(self.event, self.body)
+        return environ_v1(self.event, self.body)
 
     def __call__(self, response: Response) -> dict[str, Any]:
         result: dict[str, Any] = HTTPGateway.__call__(self, response)
@@ -98,24 +121,14 @@ def _has_content_type(response: Response) -> bool:
     return any(name.lower() == b"content-type" for name, _ in response["headers"])
 
 
-class _RESTEvent(APIGateway):
-    @cached_property
-    def scope(self) -> Scope:
-        return APIGateway.scope.fget(self)  # type: ignore[attr-defined,no-any-return]
-
-    @cached_property
-    def body(self) -> bytes:
-        return _decode_body(self.event)
+class _RESTEvent(_Event, APIGateway):
+    def environ(self) -> dict[str, Any]:
+        return environ_v1(self.event, self.body)
 
 
-class _ALBEvent(ALB):
-    @cached_property
-    def scope(self) -> Scope:
-        return ALB.scope.fget(self)  # type: ignore[attr-defined,no-any-return]
-
-    @cached_property
-    def body(self) -> bytes:
-        return _decode_body(self.event)
+class _ALBEvent(_Event, ALB):
+    def environ(self) -> dict[str, Any]:
+        return environ_alb(self.event, self.body)
 
     def __call__(self, response: Response) -> dict[str, Any]:
         result: dict[str, Any] = ALB.__call__(self, response)
@@ -134,7 +147,7 @@ def status_description(status: int) -> str:
 
 
 # Mangum's order (first match wins). Function URL events are payload 2.0 events.
-HANDLERS: tuple[type[LambdaHandler], ...] = (_ALBEvent, _HTTPAPIEvent, _RESTEvent)
+HANDLERS: tuple[type[_Event], ...] = (_ALBEvent, _HTTPAPIEvent, _RESTEvent)
 
 
 def _is_http_proxy_event(event: Any) -> bool:
@@ -175,11 +188,11 @@ class LambdaWSGIAdapter(Mangum):
     def _setup_event_loop(self) -> None:
         """No event loop: nothing here is asynchronous."""
 
-    def infer(self, event: Any, context: LambdaContext) -> LambdaHandler:
+    def infer(self, event: Any, context: LambdaContext) -> _Event:  # type: ignore[override]
         if _is_http_proxy_event(event):
             for handler_cls in HANDLERS:
-                if handler_cls.infer(event, context, self.config):
-                    return handler_cls(event, context, self.config)
+                if handler_cls.infer(event, context, self.config):  # type: ignore[attr-defined]
+                    return handler_cls(event, context, self.config)  # type: ignore[call-arg]
         raise UnsupportedEventError(_describe(event))
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
@@ -227,8 +240,8 @@ class LambdaWSGIAdapter(Mangum):
             logger.exception("The Lambda adapter failed")
             return error_result(event, 500, None, log_context)
 
-    def _environ(self, handler: LambdaHandler, event: dict[str, Any]) -> dict[str, Any]:
-        environ = build_environ(handler.scope, handler.body)
+    def _environ(self, handler: _Event, event: dict[str, Any]) -> dict[str, Any]:
+        environ = handler.environ()
         if "HTTP_HOST" not in environ and (domain := event["requestContext"].get("domainName")):
             environ["HTTP_HOST"] = str(domain)  # The host the client connected to.
         prefix = self._stage_prefix()

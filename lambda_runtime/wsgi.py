@@ -1,5 +1,6 @@
-"""WSGI glue for the Lambda adapter: a PEP 3333 environ from Mangum's scope, and a synchronous
-call of the WSGI application that collects the response the way a WSGI server would."""
+"""WSGI glue for the Lambda adapter: a PEP 3333 environ straight from the front door's event,
+and a synchronous call of the WSGI application that collects the response the way a WSGI
+server would."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Protocol
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlencode
 
-from mangum.types import Response, Scope
+from mangum.handlers.alb import encode_query_string_for_alb
+from mangum.types import Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -25,7 +27,11 @@ class WSGIApplication(Protocol):
 # Request headers a WSGI server turns into CONTENT_* instead of HTTP_*. Content-Length is
 # recomputed from the decoded body: the gateway's value (when there is one at all) counts
 # base64 text, and without one Django's multipart parser sees no files (mangum#310).
-_CONTENT_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": None}
+_CONTENT_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": ""}
+# Lower-case header name -> environ key ("" for a header that is dropped), filled as names
+# are seen; bounded, since clients choose header names.
+_KEYS: dict[str, str] = {}
+_KEYS_MAX = 1024
 
 
 def raw_path(event: dict[str, Any]) -> str:
@@ -61,53 +67,160 @@ def wsgi_path(path: str, *, decoded: bool = False) -> str:
     return unquote_to_bytes(path).decode("latin-1")
 
 
-def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
-    """The environ a WSGI server would build for this request (SCRIPT_NAME and PATH_INFO
-    are the caller's: they depend on the stage prefix)."""
-    scheme = scope["scheme"] if scope["scheme"] in ("http", "https") else "https"
-    server_name, server_port = scope["server"]
-    client = scope["client"][0] or ""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": scope["method"].upper(),
-        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+def _wsgi_str(value: str) -> str:
+    """A header value or query string as PEP 3333 carries it: its UTF-8 bytes as latin-1.
+    A value that is not a string, or not encodable (a lone surrogate), raises: a malformed
+    event."""
+    return value if value.isascii() else value.encode().decode("latin-1")
+
+
+def _environ_key(raw_name: str) -> str:
+    """The environ key of a header name, "" if a WSGI server would drop it."""
+    key = _KEYS.get(raw_name)
+    if key is None:
+        name = raw_name.lower()
+        if name in _CONTENT_HEADERS:
+            key = _CONTENT_HEADERS[name]
+        elif "_" in name:
+            # Like runserver, gunicorn and nginx: "x_forwarded_proto" must not be able to
+            # pose as "x-forwarded-proto", since both would become the same environ key.
+            key = ""
+        else:
+            key = "HTTP_" + _wsgi_str(name).upper().replace("-", "_")
+        if len(_KEYS) < _KEYS_MAX:
+            _KEYS[raw_name] = key
+    return key
+
+
+def _set_headers(environ: dict[str, Any], headers: dict[str, Any]) -> None:
+    """One value per name, the last of names differing only in case (API Gateway's maps)."""
+    for name, value in headers.items():
+        if not value.isascii():  # _wsgi_str, inlined: this loop runs for every header
+            value = value.encode().decode("latin-1")
+        key = _KEYS.get(name)
+        if key is None:
+            key = _environ_key(name)
+        if key:
+            environ[key] = value
+
+
+def _add_headers(environ: dict[str, Any], headers: Iterable[tuple[str, str]]) -> None:
+    """Repeated headers (ALB multi-value headers) joined as RFC 9110 allows; cookies with
+    "; " (RFC 6265 section 5.4)."""
+    for name, value in headers:
+        value = _wsgi_str(value)
+        if key := _environ_key(name):
+            if key in environ:
+                value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
+            environ[key] = value
+
+
+def _environ(method: str, query: str, body: bytes, client: str | None) -> dict[str, Any]:
+    # API Gateway gives the bare client IP; the ALB gives X-Forwarded-For, whose last entry
+    # is the address the load balancer saw (earlier ones are client-supplied). Some samples
+    # carry a CIDR suffix ("1.2.3.4/32"), which is never part of an address.
+    remote = (client or "").rpartition(",")[2].strip().partition("/")[0]
+    return {
+        "REQUEST_METHOD": method.upper(),
+        "QUERY_STRING": query,
         "CONTENT_LENGTH": str(len(body)),
-        "SERVER_NAME": server_name,
-        "SERVER_PORT": str(server_port),
         "SERVER_PROTOCOL": "HTTP/1.1",
-        # API Gateway gives the bare client IP; the ALB handler gives X-Forwarded-For, whose
-        # last entry is the address the load balancer saw (earlier ones are client-supplied).
-        # Some samples carry a CIDR suffix ("1.2.3.4/32"), which is never part of an address.
-        "REMOTE_ADDR": client.rpartition(",")[2].strip().partition("/")[0],
+        "REMOTE_ADDR": remote,
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
-    _add_headers(environ, scope["headers"])
+
+
+def _set_server(
+    environ: dict[str, Any], host: str | None, proto: str | None, port: Any
+) -> dict[str, Any]:
+    """SERVER_NAME/SERVER_PORT from Host (else X-Forwarded-Port), the scheme from
+    X-Forwarded-Proto (https unless it says http): what the gateway tells, as Mangum reads it."""
+    if host is None:
+        name, port = "mangum", 80 if port is None else port
+    elif ":" not in host:
+        name, port = host, 80 if port is None else port
+    else:
+        name, port = host.split(":")
+    environ["SERVER_NAME"] = name
+    environ["SERVER_PORT"] = str(int(port))
+    environ["wsgi.url_scheme"] = proto if proto in ("http", "https") else "https"
     return environ
 
 
-def _add_headers(environ: dict[str, Any], headers: list[list[bytes]]) -> None:
-    for raw_name, raw_value in headers:
-        name = raw_name.decode("latin-1")
-        value = raw_value.decode("latin-1")
-        if name in _CONTENT_HEADERS:
-            if key := _CONTENT_HEADERS[name]:
-                environ[key] = value
-            continue
-        if "_" in name:
-            # Like runserver, gunicorn and nginx: "x_forwarded_proto" must not be able to
-            # pose as "x-forwarded-proto", since both would become the same environ key.
-            continue
-        key = "HTTP_" + name.upper().replace("-", "_")
-        if key in environ:
-            # Repeated headers (ALB multi-value headers) are joined as RFC 9110 allows;
-            # cookies with "; " (RFC 6265 section 5.4).
-            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
-        environ[key] = value
+def _original(value: str | None) -> str | None:
+    """A header value as the event had it (undoes _wsgi_str)."""
+    return value if value is None or value.isascii() else value.encode("latin-1").decode()
+
+
+def _from_environ(environ: dict[str, Any]) -> dict[str, Any]:
+    return _set_server(
+        environ,
+        _original(environ.get("HTTP_HOST")),
+        environ.get("HTTP_X_FORWARDED_PROTO"),
+        _original(environ.get("HTTP_X_FORWARDED_PORT")),
+    )
+
+
+def environ_v2(event: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """HTTP API payload 2.0 (and Function URLs); SCRIPT_NAME and PATH_INFO are the caller's:
+    they depend on the stage prefix."""
+    http = event["requestContext"]["http"]
+    environ = _environ(
+        http["method"], _wsgi_str(event.get("rawQueryString", "")), body, http["sourceIp"]
+    )
+    _set_headers(environ, event.get("headers", {}))
+    if cookies := event.get("cookies"):
+        # Payload 2.0 moves the Cookie header's pairs into `cookies`.
+        environ["HTTP_COOKIE"] = _wsgi_str("; ".join(cookies))
+    return _from_environ(environ)
+
+
+def environ_v1(event: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """REST API and HTTP API payload 1.0: `multiValueHeaders` (comma-joined) win over
+    `headers`, `multiValueQueryStringParameters` over `queryStringParameters`."""
+    params = event.get("multiValueQueryStringParameters", {}) or event.get(
+        "queryStringParameters", {}
+    )
+    identity = event["requestContext"].get("identity", {})
+    environ = _environ(
+        event["httpMethod"],
+        urlencode(params, doseq=True) if params else "",
+        body,
+        identity.get("sourceIp"),
+    )
+    _set_headers(environ, event.get("headers", {}) or {})
+    if multi := event.get("multiValueHeaders"):
+        for name, values in multi.items():
+            value = ", ".join(values) if isinstance(values, list) else ""
+            if key := _environ_key(name):
+                environ[key] = _wsgi_str(value)
+    return _from_environ(environ)
+
+
+def environ_alb(event: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """ALB, with or without multi-value headers; the query parameters arrive as the client
+    encoded them, and are normalised as Mangum does."""
+    if "multiValueHeaders" in event:
+        pairs = [
+            (name.lower(), value)
+            for name, values in event["multiValueHeaders"].items()
+            for value in values
+        ]
+    else:
+        pairs = [(name.lower(), value) for name, value in event["headers"].items()]
+    last = dict(pairs)  # The last of repeated values says where the request came from.
+    params = event.get("multiValueQueryStringParameters", event.get("queryStringParameters", {}))
+    query = encode_query_string_for_alb(params).decode() if params else ""
+    environ = _environ(event["httpMethod"], query, body, last.get("x-forwarded-for", ""))
+    _add_headers(environ, pairs)
+    return _set_server(
+        environ, last.get("host"), last.get("x-forwarded-proto"), last.get("x-forwarded-port")
+    )
 
 
 def call_application(app: WSGIApplication, environ: dict[str, Any]) -> Response:

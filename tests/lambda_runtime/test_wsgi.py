@@ -15,7 +15,7 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from apps.pets.models import Pet
-from lambda_runtime.wsgi import build_environ, call_application, wsgi_path
+from lambda_runtime.wsgi import call_application, environ_alb, wsgi_path
 from tests.lambda_runtime import events
 from tests.lambda_runtime.conftest import Invoke, body_json
 from tests.lambda_runtime.urls_echo import BINARY_BODY
@@ -263,15 +263,12 @@ def test_non_ascii_header_values_arrive_intact(invoke: Invoke) -> None:
 
 
 def _environ(headers: list[list[bytes]], method: str = "GET") -> dict[str, Any]:
-    scope = {
-        "method": method,
-        "scheme": "https",
-        "server": ("example.com", 443),
-        "client": ("1.2.3.4", 0),
-        "query_string": b"",
-        "headers": headers,
-    }
-    return build_environ(scope, b"body")
+    """An ALB event with multi-value headers: the one front door that repeats headers."""
+    multi: dict[str, list[str]] = {"host": ["example.com"], "x-forwarded-for": ["1.2.3.4"]}
+    for name, value in headers:
+        multi.setdefault(name.decode(), []).append(value.decode())
+    event = {"httpMethod": method, "path": "/", "multiValueHeaders": multi}
+    return environ_alb(event, b"body")
 
 
 def test_build_environ_joins_repeated_headers() -> None:
