@@ -342,7 +342,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "apps.common.filters.SingleValuedParamsFilter",
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # django-filter's, skipped when there are no query parameters.
+        "apps.common.filters.DjangoFilterBackend",
         "apps.common.filters.StrictSearchFilter",
         "apps.common.filters.StrictOrderingFilter",
     ],
