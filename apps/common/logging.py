@@ -11,6 +11,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+# Made once: json.dumps() with options builds an encoder per call.
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
+_DIRECTIVES = "CloudWatchMetrics"
+
 # Set by RequestContextMiddleware (and the Lambda handler) for the current request.
 request_context: ContextVar[dict[str, Any] | None] = ContextVar("request_context", default=None)
 
@@ -44,12 +48,30 @@ class JSONFormatter(logging.Formatter):
             match := _TRACE_ROOT.search(os.environ.get("_X_AMZN_TRACE_ID", ""))
         ):
             doc["xrayTraceId"] = match.group(1)
+        emf = None
         for key, value in vars(record).items():
-            if key not in _RECORD_FIELDS and (key == _EMF or not key.startswith("_")):
+            if key in _RECORD_FIELDS:
+                continue
+            if key == _EMF:
+                emf = value
+            elif not key.startswith("_"):
                 doc[key] = value
         if record.exc_info and record.exc_info[0] is not None:
             exc_type, exc, tb = record.exc_info
             doc["errorType"] = exc_type.__name__
             doc["errorMessage"] = str(exc)
             doc["stackTrace"] = traceback.format_exception(exc_type, exc, tb)
-        return json.dumps(doc, default=str, ensure_ascii=False)
+        line: str = _ENCODER.encode(doc)
+        if emf is not None:
+            # Last in the object, so its constant part can be spliced in as made once.
+            line = f'{line[:-1]}, "{_EMF}": {_encode_emf(emf)}}}'
+        return line
+
+
+def _encode_emf(emf: Any) -> str:
+    """The `_aws` member; its directives as apps.common.metrics.EncodedDirectives made them."""
+    directives = emf.get(_DIRECTIVES) if isinstance(emf, dict) else None
+    encoded = getattr(directives, "json", None)
+    if isinstance(encoded, str) and emf.keys() == {"Timestamp", _DIRECTIVES}:
+        return f'{{"Timestamp": {_ENCODER.encode(emf["Timestamp"])}, "{_DIRECTIVES}": {encoded}}}'
+    return str(_ENCODER.encode(emf))

@@ -15,6 +15,7 @@ request or photo id, which go in as plain members for Logs Insights instead.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 import time
@@ -144,8 +145,22 @@ def emf_members(
         return None
     return {
         "Timestamp": int(time.time() * 1000) if now_ms is None else now_ms,
-        "CloudWatchMetrics": [group.directive(config.NAMESPACE) for group in groups],
+        "CloudWatchMetrics": _directives(config.NAMESPACE, tuple(groups)),
     }
+
+
+class EncodedDirectives(list[dict[str, Any]]):
+    """The `CloudWatchMetrics` of a set of groups, with its JSON text made once: the
+    JSON log formatter writes `json` instead of encoding the same ~600 bytes per line."""
+
+    json: str
+
+
+@lru_cache(maxsize=64)
+def _directives(namespace: str, groups: tuple[MetricGroup, ...]) -> EncodedDirectives:
+    directives = EncodedDirectives(group.directive(namespace) for group in groups)
+    directives.json = json.dumps(directives, ensure_ascii=False)
+    return directives
 
 
 def emit(

@@ -305,3 +305,27 @@ def test_the_documented_bound_on_route_values() -> None:
     # docs/observability.md states this bound; a new URL pattern must update it there.
     templates = {label.split(" ", 1)[1] for label in allowed_routes()}
     assert len(templates) <= 24, sorted(templates)
+
+
+def test_the_formatter_splices_the_directives_made_once_into_the_same_json() -> None:
+    """The line is what json.dumps would write: the directives' text is only made once."""
+    members = metrics.emf_members([metrics.REQUESTS, metrics.PLANS], now_ms=1234)
+    assert members is not None
+    fields = {"Route": "GET /v1/pets/{id}", "note": "café", "_aws": members}
+    record = logging.LogRecord("gatewayproject.request", logging.INFO, "", 0, "request", (), None)
+    record.__dict__.update(fields)
+    odd = logging.LogRecord("x", logging.INFO, "", 0, "m", (), None)
+    odd.__dict__["_aws"] = {"Timestamp": 1, "CloudWatchMetrics": [{"Namespace": "N"}], "x": 2}
+
+    line = JSONFormatter().format(record)
+
+    assert (
+        members["CloudWatchMetrics"]
+        is metrics.emf_members([metrics.REQUESTS, metrics.PLANS])["CloudWatchMetrics"]
+    )  # type: ignore[index]
+    doc = json.loads(line)
+    assert doc["_aws"] == json.loads(json.dumps(members))
+    assert doc["note"] == "café"
+    assert "café" in line  # not escaped, as before
+    assert {k: doc[k] for k in fields} == json.loads(json.dumps(fields))
+    assert json.loads(JSONFormatter().format(odd))["_aws"] == odd.__dict__["_aws"]
