@@ -11,7 +11,7 @@ from django.urls import URLPattern, path
 
 from apps.api_keys import conf
 from apps.api_keys.charts import daily_usage_svg
-from apps.api_keys.usage_overview import CLOSEST_ROWS, KEY_ROWS, usage_overview
+from apps.api_keys.usage_overview import CLOSEST_ROWS, KEY_ROWS, USER_ROWS, usage_overview
 
 
 class UsageOverviewAdminMixin:
@@ -41,6 +41,7 @@ class UsageOverviewAdminMixin:
             "overview": overview,
             "chart": daily_usage_svg(overview.daily_requests, chart_id="usage-all"),
             "key_rows": KEY_ROWS,
+            "user_rows": USER_ROWS,
             "closest_rows": CLOSEST_ROWS,
         }
         return TemplateResponse(request, "admin/api_keys/apikey/usage_overview.html", context)

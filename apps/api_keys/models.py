@@ -235,8 +235,8 @@ class DailyUsage(models.Model):
 class DailyRefusals(models.Model):
     """Requests refused for a key on one UTC day: by its throttle, and by its used-up quota.
 
-    Written only on a refusal (apps.api_keys.counters.refusal_record), one upsert each, so
-    an admitted request costs nothing more; read by the admin's usage overview.
+    Written by apps.api_keys.refusals (counts a process held, one upsert per key and day);
+    read by the admin's usage overview.
     """
 
     key = models.ForeignKey(APIKey, on_delete=models.CASCADE, related_name="daily_refusals")
@@ -306,6 +306,29 @@ class UserDailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.date}: {self.count}"
+
+
+class UserDailyRefusals(models.Model):
+    """Requests refused for a token user on one UTC day (see DailyRefusals)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_refusals"
+    )
+    date = models.DateField()
+    throttled = models.BigIntegerField(default=0)
+    quota_refused = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "token users' daily refusals"
+        ordering = ("user", "date")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "date"], name="api_keys_user_refusals_user_date_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.date}: {self.throttled} throttled, {self.quota_refused} quota"
 
 
 KeyMeter.daily_model = DailyUsage

@@ -1,4 +1,4 @@
-"""Refused requests per key and UTC day (throttle, quota), for the admin's usage overview.
+"""Refused requests per key (or token user) and UTC day, for the admin's usage overview.
 
 A refusal must stay cheap: with the Redis store a throttled request costs the database
 nothing (docs/scaling.md), and a flood of them must not turn into a flood of writes. So
@@ -9,7 +9,8 @@ atomic upsert per key and day. Admitted requests write nothing here. What a proc
 when it ends (at most about a second of its refusals) is not counted; the EMF metrics
 (by plan) count every refusal. A database error is logged and the counts are dropped: the
 request still gets its 429. `refusal_record` writes one refusal at once (the local REST
-gateway, which counts its own refusals).
+gateway, which counts its own refusals). A meter's `bucket_kind` ("key" or "user") says
+which table its refusals go to.
 """
 
 from __future__ import annotations
@@ -21,29 +22,36 @@ import time
 from collections.abc import Iterable
 from contextlib import nullcontext
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 from apps.api_keys.conf import api_key_settings
 from apps.api_keys.counters import QUOTA, THROTTLE
-from apps.api_keys.models import DailyRefusals
+from apps.api_keys.models import DailyRefusals, UserDailyRefusals
 
 logger = logging.getLogger(__name__)
 
-Row = tuple[int, datetime.date, int, int]  # key id, day, throttled, quota refused
+Row = tuple[int, datetime.date, int, int]  # key (or user) id, day, throttled, quota refused
+# A meter's bucket_kind -> the table of its refusals and the column naming its owner.
+TABLES: dict[str, tuple[type[models.Model], str]] = {
+    "key": (DailyRefusals, "key"),
+    "user": (UserDailyRefusals, "user"),
+}
 
 
-@lru_cache(maxsize=4)
-def upsert_sql(vendor: str) -> str:
+@lru_cache(maxsize=8)
+def upsert_sql(vendor: str, kind: str = "key") -> str:
     """INSERT ... ON CONFLICT DO UPDATE (PostgreSQL, SQLite >= 3.24): atomic across processes.
 
-    Cached per vendor (its quoting); built from model metadata only.
+    Cached per vendor (its quoting) and kind; built from model metadata only.
     """
     quote = connection.ops.quote_name
-    meta = DailyRefusals._meta
+    model, owner = TABLES[kind]
+    meta = model._meta
     table = quote(meta.db_table)
-    key, date = quote(meta.get_field("key").column), quote(meta.get_field("date").column)
+    owner_field = cast("models.Field[Any, Any]", meta.get_field(owner))
+    key, date = quote(owner_field.column), quote("date")
     throttled, quota = quote("throttled"), quote("quota_refused")
     return (
         f"INSERT INTO {table} ({key}, {date}, {throttled}, {quota}) "  # noqa: S608
@@ -53,13 +61,13 @@ def upsert_sql(vendor: str) -> str:
     )
 
 
-def _write(rows: Iterable[Row]) -> None:
+def _write(rows: Iterable[Row], kind: str = "key") -> None:
     params = [(key, connection.ops.adapt_datefield_value(day), t, q) for key, day, t, q in rows]
     try:
         # A savepoint only inside a transaction: a failed statement must not break it.
         guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
         with guard, connection.cursor() as cursor:
-            cursor.executemany(upsert_sql(connection.vendor), params)
+            cursor.executemany(upsert_sql(connection.vendor, kind), params)
     except DatabaseError:
         logger.warning("%d refusal count(s) could not be written", len(params), exc_info=True)
 
@@ -68,10 +76,12 @@ def _day(now: datetime.datetime) -> datetime.date:
     return now.astimezone(datetime.UTC).date()
 
 
-def refusal_record(*, key_id: int, reason: str | None, now: datetime.datetime) -> None:
+def refusal_record(
+    *, key_id: int, reason: str | None, now: datetime.datetime, kind: str = "key"
+) -> None:
     """Write one request refused for `reason` now (THROTTLE or QUOTA; others are not counted)."""
     if reason in (THROTTLE, QUOTA):
-        _write([(key_id, _day(now), int(reason == THROTTLE), int(reason == QUOTA))])
+        _write([(key_id, _day(now), int(reason == THROTTLE), int(reason == QUOTA))], kind)
 
 
 class _Pending:
@@ -79,12 +89,12 @@ class _Pending:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.counts: dict[tuple[int, datetime.date], list[int]] = {}
+        self.counts: dict[tuple[str, int, datetime.date], list[int]] = {}
         self.since: float | None = None
 
-    def add(self, key_id: int, day: datetime.date, reason: str) -> None:
+    def add(self, kind: str, key_id: int, day: datetime.date, reason: str) -> None:
         with self.lock:
-            row = self.counts.setdefault((key_id, day), [0, 0])
+            row = self.counts.setdefault((kind, key_id, day), [0, 0])
             row[0 if reason == THROTTLE else 1] += 1
             if self.since is None:
                 self.since = _monotonic()
@@ -93,10 +103,13 @@ class _Pending:
         since = self.since
         return since is not None and _monotonic() - since >= interval
 
-    def take(self) -> list[Row]:
+    def take(self) -> dict[str, list[Row]]:
+        """The held counts by kind, forgotten here."""
         with self.lock:
-            rows = [(key, day, t, q) for (key, day), (t, q) in self.counts.items()]
-            self.counts, self.since = {}, None
+            counts, self.counts, self.since = self.counts, {}, None
+        rows: dict[str, list[Row]] = {}
+        for (kind, key, day), (t, q) in counts.items():
+            rows.setdefault(kind, []).append((key, day, t, q))
         return rows
 
 
@@ -104,21 +117,24 @@ _pending = _Pending()
 _monotonic = time.monotonic  # replaced in tests
 
 
-def refusal_count(*, key_id: int, reason: str | None, now: datetime.datetime) -> None:
+def refusal_count(
+    *, key_id: int, reason: str | None, now: datetime.datetime, kind: str = "key"
+) -> None:
     """Count one refused request in this process; write the pending counts if they are due."""
-    if reason not in (THROTTLE, QUOTA):
+    if reason not in (THROTTLE, QUOTA) or kind not in TABLES:
         return
-    _pending.add(key_id, _day(now), reason)
+    _pending.add(kind, key_id, _day(now), reason)
     if _pending.due(api_key_settings().REFUSAL_FLUSH_SECONDS):
         refusals_flush()
 
 
 def refusals_flush() -> int:
-    """Write every pending count now; how many key-days were written."""
-    rows = _pending.take()
-    if rows:
-        _write(rows)
-    return len(rows)
+    """Write every pending count now; how many key-days (and user-days) were written."""
+    written = 0
+    for kind, rows in _pending.take().items():
+        _write(rows, kind)
+        written += len(rows)
+    return written
 
 
 def flush_if_due(**kwargs: Any) -> None:

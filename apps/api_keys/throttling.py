@@ -96,8 +96,9 @@ class UsagePlanThrottle(BaseThrottle):
         setattr(request._request, ADMISSION_ATTR, admission)
         if admission.admitted:
             return True
-        if isinstance(key, APIKey):  # per key and day, for the admin's usage overview
-            refusal_count(key_id=key.pk, reason=admission.reason, now=now)
+        # Per key (or token user) and day, for the admin's usage overview.
+        kind = type(key.meter).bucket_kind
+        refusal_count(key_id=key.pk, reason=admission.reason, now=now, kind=kind)
         raise self.exception_for(admission)
 
     @staticmethod

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.api_keys import refusals
-from apps.api_keys.models import DailyRefusals, KeyMeter
+from apps.api_keys.models import DailyRefusals, KeyMeter, UserDailyRefusals
 from tests.api_keys.clock import START, FakeClock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
@@ -92,7 +92,7 @@ def test_a_failed_write_still_refuses_and_leaves_the_connection_usable(
     settings.API_KEYS = {**settings.API_KEYS, "REFUSAL_FLUSH_SECONDS": 0}
     key = make_key(limit=0)
     broken = "INSERT INTO no_such_table VALUES (%s, %s, %s, %s)"
-    monkeypatch.setattr(refusals, "upsert_sql", lambda vendor: broken)
+    monkeypatch.setattr(refusals, "upsert_sql", lambda vendor, kind="key": broken)
 
     response = key_client(key).get("/v1/pets")
 
@@ -224,3 +224,16 @@ def test_a_request_throttled_in_redis_is_counted_too(
             client.delete(name)
 
     assert counted(key) == [(START.date(), 2, 0)]
+
+
+def test_token_users_refusals_go_to_their_own_table(make_key, user: Any) -> None:
+    key = make_key()
+    refusals.refusal_count(key_id=user.pk, reason="throttle", now=START, kind="user")
+    refusals.refusal_count(key_id=key.pk, reason="quota", now=START)
+    refusals.refusal_count(key_id=user.pk, reason="throttle", now=START, kind="nobody")
+
+    assert refusals.refusals_flush() == 2
+    assert written() == [(key.pk, 0, 1)]
+    assert list(UserDailyRefusals.objects.values_list("user_id", "throttled", "quota_refused")) == [
+        (user.pk, 1, 0)
+    ]

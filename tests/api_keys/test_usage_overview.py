@@ -15,7 +15,14 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.api_keys import refusals
 from apps.api_keys import usage_overview as overview_module
-from apps.api_keys.models import DailyRefusals, DailyUsage, KeyMeter
+from apps.api_keys.models import (
+    DailyRefusals,
+    DailyUsage,
+    KeyMeter,
+    UserDailyRefusals,
+    UserDailyUsage,
+    UserMeter,
+)
 from apps.api_keys.services import api_key_revoke
 from apps.api_keys.usage_overview import usage_overview
 from tests.api_keys.clock import START, FakeClock
@@ -127,7 +134,7 @@ def test_the_page_shows_the_tables_with_links_to_each_key(
     plans = html[html.index('id="usage-plans"') : html.index('id="usage-closest"')]
     row = plans[plans.index(">Gold<") + 1 :].split("</tr>")[0]
     gold_row = re.sub(r"<[^>]+>", " ", row)
-    assert gold_row.split() == ["Gold", "1", "49", "4", "0"]
+    assert gold_row.split() == ["Gold", "1", "0", "49", "4", "0"]
     assert '<meter min="0" max="100" value="100">' in html
     assert 'role="img"' in html  # the 30-day chart of every key's requests
 
@@ -196,3 +203,27 @@ def test_the_page_costs_the_same_queries_for_3_or_30_keys(
         return len(queries.captured_queries)
 
     assert add_keys(3) == add_keys(27)
+
+
+def test_token_users_count_per_plan_and_in_their_own_table(
+    staff_client: Client, usage: dict[str, Any], clock: FakeClock
+) -> None:
+    assigned = UserFactory(username="tokenuser")
+    unassigned = UserFactory(username="defaultuser")
+    UserMeter.objects.create(user=assigned, plan=usage["gold"], day=TODAY, day_count=5)
+    UserMeter.objects.create(user=unassigned, day=ago(1), day_count=2)
+    UserDailyUsage.objects.create(user=assigned, date=ago(3), count=10)
+    UserDailyRefusals.objects.create(user=assigned, date=ago(3), throttled=1, quota_refused=6)
+
+    overview = usage_overview(now=clock.now)
+
+    plans = {row.plan.name: row for row in overview.plans}
+    gold, default = plans["Gold"], plans["Default"]
+    assert (gold.keys, gold.users) == (1, 1)
+    assert (gold.counts.requests, gold.counts.throttled, gold.counts.quota_refused) == (64, 5, 6)
+    assert (default.users, default.counts.requests) == (1, 2)  # no plan: the default plan
+    users = [(row.user.pk, row.plan.name, row.counts.total) for row in overview.users]
+    assert users == [(assigned.pk, "Gold", 22), (unassigned.pk, "Default", 2)]
+    assert dict(overview.daily_requests)[TODAY] == 15  # 10 keyed + 5 by the token user
+    html = staff_client.get(URL).content.decode()
+    assert f'href="/admin/api_keys/usermeter/{assigned.pk}/change/"' in html

@@ -13,7 +13,8 @@ import pytest
 import redis
 from django.contrib.auth import get_user_model
 
-from apps.api_keys.models import UsagePlan, UserDailyUsage, UserMeter
+from apps.api_keys import refusals
+from apps.api_keys.models import UsagePlan, UserDailyRefusals, UserDailyUsage, UserMeter
 from apps.identity.models import IdentityLink
 from tests.api_keys.factories import UsagePlanFactory
 from tests.api_keys.test_redis_bucket import REDIS_URL
@@ -57,6 +58,14 @@ def test_quota_used_up_is_a_429_limit_exceeded_and_not_counted(invoke: Invoke, c
     assert body(third) == {"message": "Limit Exceeded"}
     assert int(third["headers"]["retry-after"]) == 12 * 3600  # to the next UTC midnight
     assert UserMeter.objects.get().period_count == 2
+    # Counted as refused for the admin's usage overview, per user and day.
+    refusals.refusals_flush()
+    refused = UserDailyRefusals.objects.get()
+    assert (refused.user_id, refused.throttled, refused.quota_refused) == (
+        UserMeter.objects.get().pk,
+        0,
+        1,
+    )
 
 
 def test_an_empty_bucket_is_a_429_too_many_requests(invoke: Invoke, clock: Any) -> None:
