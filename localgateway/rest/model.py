@@ -49,10 +49,28 @@ class RestMethod:
     body_schemas: dict[str, Any] = field(default_factory=dict)
     # OpenAPI's `requestBody.required`: false lets an empty body through unvalidated.
     body_required: bool = True
+    # The integration's `cacheKeyParameters` (`method.request.header.Host`, ...): what the
+    # stage cache keys its entries on, besides the method; others share an entry.
+    cache_key_parameters: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class MethodSetting:
+    """A stage's `MethodSettings` entry; None fields inherit from `/*` `*`, then defaults."""
+
+    path: str = "/*"  # the resource path (`~1` decoded), or /* for every method
+    method: str = "*"
+    throttle_rate: float | None = None
+    throttle_burst: int | None = None
+    caching: bool | None = None  # default: GET methods, when the stage has a cache
+    cache_ttl: int | None = None  # default 300 s
+    # Whether `Cache-Control: max-age=0` needs IAM authorization: without it any client
+    # may invalidate an entry; locally, with it, nobody can (no IAM here).
+    cache_control_needs_authorization: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,15 @@ class RestSpec:
     binary_media_types: tuple[str, ...] = ()
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     api_key_source: str = "HEADER"
-    throttle_rate: float | None = None
-    throttle_burst: int | None = None
     access_log_format: str | None = None
     stage_variables: dict[str, str] = field(default_factory=dict)
+    method_settings: tuple[MethodSetting, ...] = ()
+    cache_cluster: bool = False  # CacheClusterEnabled: the stage has a response cache
+
+    def setting(self, method: RestMethod) -> MethodSetting:
+        """The method's settings: its own entry over the stage-wide `/*` `*` one."""
+        merged: dict[str, Any] = {}
+        for candidate in sorted(self.method_settings, key=lambda s: s.path != "/*"):
+            if candidate.path in ("/*", method.path) and candidate.method in ("*", method.method):
+                merged |= {k: v for k, v in candidate.__dict__.items() if v is not None}
+        return MethodSetting(**{**merged, "path": method.path, "method": method.method})

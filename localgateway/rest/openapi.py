@@ -114,6 +114,7 @@ def _method(
         "required_parameters": extra["required"],
         "body_schemas": extra["schemas"],
         "body_required": bool(extra.get("body_required", True)),
+        "cache_key_parameters": tuple(str(k) for k in integration.get("cacheKeyParameters") or []),
     }
     if kind == "aws_proxy":
         handler, function_ms = context.function(integration.get("uri"))

@@ -89,6 +89,7 @@ def _method(props: dict[str, Any], context: Context) -> RestMethod:
         "integration_timeout_ms": min(
             int(integration.get("TimeoutInMillis", REST_MAX_TIMEOUT_MS)), REST_MAX_TIMEOUT_MS
         ),
+        "cache_key_parameters": tuple(str(k) for k in integration.get("CacheKeyParameters") or []),
     }
     if kind == "AWS_PROXY":
         handler, function_ms = context.function(integration.get("Uri"))

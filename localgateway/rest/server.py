@@ -18,7 +18,8 @@ import anyio.to_thread
 
 from localgateway.events import LambdaContext, Request, event_size, join_headers, payload_size
 from localgateway.integrations import InvocationError, InvocationTimeoutError
-from localgateway.rest import mock, usage_plans
+from localgateway.rest import cache, mock, usage_plans
+from localgateway.rest.cache import StageCache
 from localgateway.rest.events import KeyIdentity, build_rest_event, new_rest_request_id
 from localgateway.rest.model import REST_MAX_PAYLOAD_BYTES, RestMethod, RestSpec
 from localgateway.rest.responses import Refusal, render
@@ -41,6 +42,7 @@ from localgateway.spec import (
     ApiSpec,
     Route,
 )
+from localgateway.throttle import TokenBucket
 
 INTERNAL_ERROR = "Internal server error"  # REST's spelling (HTTP APIs: "Internal Server Error")
 
@@ -66,6 +68,7 @@ class _Call:
     path_parameters: dict[str, str] | None = None
     api_key: KeyIdentity | None = None
     latency_ms: int | None = None
+    cache_hit: bool = False
 
 
 def as_api_spec(spec: RestSpec) -> ApiSpec:
@@ -77,8 +80,6 @@ def as_api_spec(spec: RestSpec) -> ApiSpec:
         name=spec.name,
         stage=spec.stage,
         routes=routes,
-        throttle_rate=spec.throttle_rate,
-        throttle_burst=spec.throttle_burst,
         access_log_format=spec.access_log_format,
         stage_variables=spec.stage_variables,
     )
@@ -91,6 +92,7 @@ class RestGatewayApp(GatewayApp):
         super().__init__(as_api_spec(rest_spec), **kwargs)
         self.rest = rest_spec
         self.methods = {method.key: method for method in rest_spec.methods}
+        self.cache = StageCache(self.clock)
 
     def _id_headers(self, request: Request, outcome: Outcome) -> list[tuple[str, str]]:
         rest_id = outcome.rest_request_id if isinstance(outcome, RestOutcome) else ""
@@ -146,7 +148,34 @@ class RestGatewayApp(GatewayApp):
                     stage_variables=self.rest.stage_variables,
                 ),
             )
-        return await self._invoke_rest(call, match)
+        return await self._cached(call, call.method, match)
+
+    async def _cached(
+        self, call: _Call, method: RestMethod, match: Match
+    ) -> HttpResponse | Refusal:
+        """The Lambda integration, through the stage cache when the method has one."""
+        how = cache.policy(self.rest, method)
+        if how is None:
+            return await self._invoke_rest(call, match)
+        key = cache.key_for(method, call.headers, call.query, match.path_parameters)
+        refresh = how.invalidation_allowed and cache.wants_refresh(call.headers)
+        if not refresh and (hit := self.cache.get(key)) is not None:
+            call.cache_hit = True
+            return hit
+        result = await self._invoke_rest(call, match)
+        if isinstance(result, HttpResponse):
+            self.cache.put(key, result, how.ttl)
+        return result
+
+    def _admit(self, match: Match) -> bool:
+        """The stage's throttle for the method (its MethodSettings over `/*` `*`)."""
+        setting = self.rest.setting(self.methods[match.route.key])
+        if setting.throttle_rate is None or setting.throttle_burst is None:
+            return True
+        bucket = self.buckets.setdefault(
+            match.route.key, TokenBucket(setting.throttle_rate, setting.throttle_burst)
+        )
+        return bucket.take()
 
     async def _method_request(
         self, call: _Call, method: RestMethod, match: Match

@@ -16,7 +16,7 @@ from typing import Any
 
 from localgateway.intrinsics import Resolver, load_template
 from localgateway.rest import openapi, resources, sam
-from localgateway.rest.model import GatewayResponse, RestMethod, RestSpec
+from localgateway.rest.model import GatewayResponse, MethodSetting, RestMethod, RestSpec
 from localgateway.spec import TemplateError
 
 REST_TYPES = ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi")
@@ -111,7 +111,6 @@ def _read(
             "the local gateway reads them from the x-api-key header only"
         )
     stage_props = resources.stage(name, context) if kind != "AWS::Serverless::Api" else props
-    rate, burst = _throttle(stage_props.get("MethodSettings"))
     log = stage_props.get("AccessLogSetting") or {}
     return RestSpec(
         name=name,
@@ -120,8 +119,8 @@ def _read(
         binary_media_types=tuple(binary),
         gateway_responses=responses,
         api_key_source=api_key_source,
-        throttle_rate=rate,
-        throttle_burst=burst,
+        method_settings=_method_settings(stage_props.get("MethodSettings")),
+        cache_cluster=str(stage_props.get("CacheClusterEnabled", "")).lower() == "true",
         access_log_format=log.get("Format") if isinstance(log, dict) else None,
         stage_variables={k: str(v) for k, v in (stage_props.get("Variables") or {}).items()},
     )
@@ -147,11 +146,32 @@ def _globals_timeout(template: dict[str, Any], resolver: Resolver) -> Any:
     return resolver.resolve((template.get("Globals") or {}).get("Function") or {}).get("Timeout")
 
 
-def _throttle(settings: Any) -> tuple[float | None, int | None]:
-    """The stage-wide method throttle (`ResourcePath: /*`, `HttpMethod: *`)."""
-    for setting in settings if isinstance(settings, list) else []:
-        if setting.get("ResourcePath", "/*") == "/*" and setting.get("HttpMethod", "*") == "*":
-            rate, burst = setting.get("ThrottlingRateLimit"), setting.get("ThrottlingBurstLimit")
-            if rate is not None and burst is not None:
-                return float(rate), int(burst)
-    return None, None
+def _method_settings(settings: Any) -> tuple[MethodSetting, ...]:
+    """The stage's `MethodSettings`: `ResourcePath` with `~1` for `/`, as CloudFormation
+    spells it (`/~1v1~1docs` is `/v1/docs`), or `/*` for every method."""
+    found = []
+    for entry in settings if isinstance(settings, list) else []:
+        path = str(entry.get("ResourcePath", "/*"))
+        found.append(
+            MethodSetting(
+                # "/" then the resource path: /~1v1~1docs is /v1/docs.
+                path=path if path == "/*" else path[1:].replace("~1", "/"),
+                method=str(entry.get("HttpMethod", "*")).upper(),
+                throttle_rate=_number(entry.get("ThrottlingRateLimit"), float),
+                throttle_burst=_number(entry.get("ThrottlingBurstLimit"), int),
+                caching=_flag(entry.get("CachingEnabled")),
+                cache_ttl=_number(entry.get("CacheTtlInSeconds"), int),
+                cache_control_needs_authorization=_flag(
+                    entry.get("RequireAuthorizationForCacheControl")
+                ),
+            )
+        )
+    return tuple(found)
+
+
+def _number(value: Any, kind: Any) -> Any:
+    return None if value is None else kind(float(value))
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else str(value).lower() == "true"

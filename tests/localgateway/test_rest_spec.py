@@ -35,7 +35,8 @@ def test_api_gateway_resources_make_methods_validators_and_responses() -> None:
         "INVALID_API_KEY": GatewayResponse(401, (), '{"message":"no"}')
     }
     assert (spec.stage, spec.stage_variables) == ("v2", {"flavour": "raw"})
-    assert (spec.throttle_rate, spec.throttle_burst) == (5.0, 10)
+    setting = spec.setting(post)
+    assert (setting.throttle_rate, setting.throttle_burst) == (5.0, 10)
     assert spec.binary_media_types == ("image/png",)
 
 

@@ -191,3 +191,56 @@ async def test_both_front_doors_enforce_a_plan_alike(plan: dict[str, Any]) -> No
     assert [status for status, _ in seen["http"]] == [200, 200, 429]
     assert seen["http"][2] == seen["rest"][2]
     assert [status for status, _ in seen["rest"]] == [200, 200, 429]
+
+
+class Clock:
+    """Epoch seconds the gateway's stage cache reads."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_stage_caches_the_public_documents_only() -> None:
+    """RestCacheClusterSize above 0: /v1/openapi.json is cached per Host, Accept, format and
+    lang for RestCacheTtl; owner data never; max-age=0 refetches."""
+    clock = Clock()
+    spec = load_rest_spec(
+        TEMPLATE,
+        parameters={"FrontDoor": "rest", "RestCacheClusterSize": "0.5", "RestCacheTtl": "60"},
+    )
+    app = RestGatewayApp(spec, invoker=CountingInvoker(HANDLER, 4), clock=clock)
+    key = APIKeyFactory()
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+
+        async def calls_for(path: str, **headers: str) -> int:
+            before = CountingInvoker.calls
+            response = await client.get(path, headers=headers)
+            assert response.status_code == 200, response.text
+            return CountingInvoker.calls - before
+
+        document = "/prod/v1/openapi.json"
+        assert await calls_for(document) == 1
+        assert await calls_for(document) == 0  # from the cache
+        assert await calls_for(document, accept="application/json") == 1
+        assert await calls_for(f"{document}?lang=de") == 1
+        assert await calls_for(document, **{"cache-control": "max-age=0"}) == 1
+        clock.now += 61  # past RestCacheTtl
+        assert await calls_for(document) == 1
+        assert await calls_for("/prod/v1/pets", **{"x-api-key": key.raw_key}) == 1
+        assert await calls_for("/prod/v1/pets", **{"x-api-key": key.raw_key}) == 1
+        assert await calls_for("/prod/health") == 1
+        assert await calls_for("/prod/health") == 1
+    # The cached document still counted nothing against a key: it needs none.
+    assert KeyMeter.objects.get(key=key).period_count == 2
+
+
+async def test_without_a_cache_cluster_nothing_is_cached(gateway: Any) -> None:
+    async with gateway() as client:
+        for _ in range(2):
+            await client.get("/prod/v1/openapi.json")
+
+    assert CountingInvoker.calls == 2
