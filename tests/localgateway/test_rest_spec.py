@@ -98,7 +98,7 @@ def test_rest_mode_turns_the_apps_own_metering_off(monkeypatch: pytest.MonkeyPat
 
     from django.conf import settings as django_settings
 
-    from localgateway.management.commands.rungateway import gateway_metering
+    from localgateway.rest.command import gateway_metering
 
     # Both restored after the test: the command sets them for good.
     monkeypatch.setenv("API_KEYS_GATEWAY_METERING", "false")

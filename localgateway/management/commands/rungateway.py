@@ -137,14 +137,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn  # only the gateway needs it; keep it off other code paths
 
+        from localgateway.rest.command import rest_spec as read_rest_spec
+        from localgateway.rest.command import serves_rest
         from localgateway.websocket.protocol import UVICORN_OPTIONS
 
         host, port = _addrport(options["addrport"])
         _lambda_environment()
         options["jwt_issuer_url"] = _issuer_url(options["jwt_issuer"], host, port)
-        options["rest"] = self._front_door(options) == "rest"
+        template = Path(options["template"])
+        parameters = dict(_key_value(item) for item in options["parameter"])
+        options["rest"] = serves_rest(template, api=options["api"], parameters=parameters)
         if options["rest"]:
-            rest_spec = self._rest_spec(options)
+            rest_spec = read_rest_spec(template, options, parameters)
             websocket_spec = self._websocket_spec(options)
             app = self._rest_app(rest_spec, options, websocket_spec)
             spec: ApiSpec = app.spec
@@ -207,48 +211,13 @@ class Command(BaseCommand):
             )
         return spec
 
-    def _front_door(self, options: dict[str, Any]) -> str:
-        """ "rest" for the REST API variant (named by --api, or the one the parameters deploy)."""
-        from localgateway.rest.spec import front_door
-
-        parameters = dict(_key_value(item) for item in options["parameter"])
-        try:
-            return front_door(Path(options["template"]), api=options["api"], parameters=parameters)
-        except TemplateError as exc:
-            raise CommandError(str(exc)) from exc
-
-    def _rest_spec(self, options: dict[str, Any]) -> RestSpec:
-        from localgateway.rest.spec import load_rest_spec
-
-        if options["upstream"]:
-            raise CommandError(
-                "--upstream serves the container variant, an HTTP API; the REST API invokes "
-                "the Lambda handler"
-            )
-        if options["jwt_issuer"]:
-            raise CommandError("--jwt-issuer configures the HTTP API's JWT authorizer")
-        parameters = dict(_key_value(item) for item in options["parameter"])
-        try:
-            return load_rest_spec(
-                Path(options["template"]),
-                api=options["api"],
-                stage=options["stage"],
-                parameters=parameters,
-            )
-        except TemplateError as exc:
-            raise CommandError(str(exc)) from exc
-
     def _rest_app(
         self, spec: RestSpec, options: dict[str, Any], websocket_spec: WebSocketSpec | None
     ) -> Any:
+        from localgateway.rest.command import gateway_metering, handler_of
         from localgateway.rest.server import RestGatewayApp
 
-        handlers = {m.handler for m in spec.methods if m.integration == "lambda"}
-        handler = options["handler"] or (handlers.pop() if len(handlers) == 1 else None)
-        if not handler:
-            raise CommandError(
-                f"methods use several handlers {sorted(handlers)}; choose one with --handler"
-            )
+        handler = handler_of(spec, options["handler"])
         gateway_metering()
         return RestGatewayApp(
             spec,
@@ -473,11 +442,3 @@ def with_jwt_issuer(spec: ApiSpec, issuer: str, audiences: list[str]) -> ApiSpec
             authorizer = replace(authorizer, issuer=issuer, audiences=tuple(audiences))
         authorization[key] = RouteAuth(authorizer, auth.scopes)
     return replace(spec, authorization=authorization)
-
-
-def gateway_metering() -> None:
-    """Django's metering off for requests the REST API's usage plans metered, as the
-    template's REST front door sets it (API_KEYS_GATEWAY_METERING): in this process, and in
-    the --isolate workers, which read the environment when they start."""
-    os.environ["API_KEYS_GATEWAY_METERING"] = "true"
-    settings.API_KEYS = {**settings.API_KEYS, "GATEWAY_METERING": True}
