@@ -62,7 +62,10 @@ def upsert_sql(vendor: str, kind: str = "key") -> str:
 
 
 def _write(rows: Iterable[Row], kind: str = "key") -> None:
-    params = [(key, connection.ops.adapt_datefield_value(day), t, q) for key, day, t, q in rows]
+    # In key and day order, so two processes writing the same rows lock them alike.
+    params = [
+        (key, connection.ops.adapt_datefield_value(day), t, q) for key, day, t, q in sorted(rows)
+    ]
     try:
         # A savepoint only inside a transaction: a failed statement must not break it.
         guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
