@@ -81,7 +81,7 @@ def methods(body: dict[str, Any], context: Context) -> list[RestMethod]:
             if not isinstance(integration, dict):
                 continue  # nothing to run: API Gateway refuses to deploy such a method
             name = operation.get("x-amazon-apigateway-request-validator", default_validator)
-            validator = validators.get(name) or {} if name else {}
+            validator = (validators.get(name) if name else None) or {}
             found.append(
                 _method(
                     path,
@@ -91,30 +91,27 @@ def methods(body: dict[str, Any], context: Context) -> list[RestMethod]:
                     api_key_required=_needs_key(operation, body, key_schemes),
                     validate_body=bool(validator.get("validateRequestBody")),
                     validate_parameters=bool(validator.get("validateRequestParameters")),
-                    required=_required(shared + (operation.get("parameters") or [])),
-                    schemas=_body_schemas(operation, body),
-                    body_required=(operation.get("requestBody") or {}).get("required", True),
+                    required_parameters=_required(shared + (operation.get("parameters") or [])),
+                    body_schemas=_body_schemas(operation, body),
+                    # Unsaid, a body is validated even when empty (the stricter reading).
+                    body_required=bool((operation.get("requestBody") or {}).get("required", True)),
                 )
             )
     return found
 
 
 def _method(
-    path: str, verb: str, integration: dict[str, Any], context: Context, **extra: Any
+    path: str, verb: str, integration: dict[str, Any], context: Context, **fields: Any
 ) -> RestMethod:
+    """The method; `fields` are RestMethod's request-side fields (key, validator, ...)."""
     kind = str(integration.get("type", "")).lower()
     timeout = min(int(integration.get("timeoutInMillis", REST_MAX_TIMEOUT_MS)), REST_MAX_TIMEOUT_MS)
     common = {
         "path": path,
         "method": verb,
         "integration_timeout_ms": timeout,
-        "api_key_required": extra["api_key_required"],
-        "validate_body": extra["validate_body"],
-        "validate_parameters": extra["validate_parameters"],
-        "required_parameters": extra["required"],
-        "body_schemas": extra["schemas"],
-        "body_required": bool(extra.get("body_required", True)),
         "cache_key_parameters": tuple(str(k) for k in integration.get("cacheKeyParameters") or []),
+        **fields,
     }
     if kind == "aws_proxy":
         handler, function_ms = context.function(integration.get("uri"))
