@@ -85,7 +85,16 @@ ROUTES = (
         "OpenApiDocument", "GET", "/v1/openapi.json", cacheable=True, cache_key=DOCUMENT_CACHE_KEY
     ),
     Route("ApiDocs", "GET", "/v1/docs", cacheable=True, cache_key=DOCUMENT_CACHE_KEY),
-    # /health, /admin/ and /static/: public, never metered; the admin is never cached.
+    # The docs page's assets (and the admin's): the same for everyone. WhiteNoise answers
+    # with a compressed variant the client accepts, so the encoding is part of the key.
+    Route(
+        "StaticGet",
+        "GET",
+        "/static/{proxy+}",
+        cacheable=True,
+        cache_key=("method.request.path.proxy", "method.request.header.Accept-Encoding"),
+    ),
+    # /health and /admin/: public, never metered; the admin is never cached.
     Route("SiteGet", "GET", "/{proxy+}"),
     Route("SitePost", "POST", "/{proxy+}"),
 )
@@ -96,6 +105,7 @@ VALIDATED = (
     Validated("POST", "/v1/photos/uploads", "PhotoUploadStartRequest"),
 )
 ROUTE_KEYS = frozenset(route.key for route in ROUTES)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PUBLIC_CACHEABLE_KEYS = frozenset(route.key for route in ROUTES if route.cacheable)
 METERED_KEYS = frozenset(route.key for route in ROUTES if route.metered)
 
@@ -173,6 +183,7 @@ def _operation(
             "schema": {"type": "string"},
         }
         for p in cache_key
+        if not p.startswith("method.request.path.")  # declared with the path
     ]
     operation: dict[str, Any] = {"operationId": _operation_id(route_key)}
     if parameters:
@@ -278,16 +289,47 @@ def greedy_route(method: str, path: str) -> Route:
     return max(greedy, key=lambda r: len(r.path))
 
 
+def resource_paths() -> list[str]:
+    """Every resource the REST API has: the routes' and refinements' paths and each of
+    their parents (API Gateway creates them), the root left out."""
+    found: set[str] = set()
+    for path in [route.path for route in ROUTES] + [item.path for item in VALIDATED]:
+        parts = path.strip("/").split("/")
+        found.update("/" + "/".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return sorted(found)
+
+
+def rest_operation_keys() -> dict[str, Route]:
+    """`METHOD /path` of every REST operation -> the HTTP API route serving that request.
+
+    A REST API matches the most specific resource first and answers 403 when that resource
+    lacks the method: it does not fall back to a greedy parent as an HTTP API route does.
+    So every resource gets every method the HTTP API serves there (a parent such as
+    /v1/photos, or POST /v1/openapi.json), each behaving as the route that serves it."""
+    found = {}
+    for path in resource_paths():
+        for method in METHODS:
+            try:
+                found[f"{method} {path}"] = greedy_route(method, path)
+            except ValueError:
+                continue  # the HTTP API serves no such request either
+    return found
+
+
 def rest_paths() -> dict[str, Any]:
-    """The REST API body's `paths`: every route, every validated refinement, and OPTIONS."""
+    """The REST API body's `paths`: every route, every validated refinement, every method
+    the HTTP API serves on each resource, and OPTIONS."""
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
-        operation = _operation(route.key, route.path, route.metered, route.cache_key)
-        paths.setdefault(route.path, {})[route.method.lower()] = operation
-    for item in VALIDATED:
-        paths.setdefault(item.path, {})[item.method.lower()] = _validated_operation(
-            item, greedy_route(item.method, item.path)
-        )
+    validated = {item.key: item for item in VALIDATED}
+    for key, route in rest_operation_keys().items():
+        method, path = key.split(" ", 1)
+        if key in validated:
+            operation = _validated_operation(validated[key], route)
+        else:
+            # The route's cache key only on the route itself (its own path).
+            cache_key = route.cache_key if key == route.key else ()
+            operation = _operation(key, path, route.metered, cache_key)
+        paths.setdefault(path, {})[method.lower()] = operation
     for methods in paths.values():
         # A preflight only while CORS is on (CorsAllowedOrigins not empty), like the HTTP API.
         methods["options"] = {"Fn::If": ["HasCorsOrigins", _preflight(), _no_value()]}

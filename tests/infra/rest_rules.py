@@ -80,6 +80,14 @@ def _operations(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _resources_and_parents(body: dict[str, Any]) -> set[str]:
+    found = set()
+    for path in body.get("paths") or {}:
+        parts = str(path).strip("/").split("/")
+        found.update("/" + "/".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return found
+
+
 def rest_api_routes(template: Template) -> list[str]:
     """The REST API serves the HTTP API's routes (plus validated refinements of them), each
     a Lambda proxy integration of the alias the stage variable names, and the maintenance
@@ -95,10 +103,19 @@ def rest_api_routes(template: Template) -> list[str]:
     if (stage.get("Variables") or {}).get(routes.ALIAS_VARIABLE) != "live":
         problems.append(f"RestApi stage: no stage variable {routes.ALIAS_VARIABLE}=live")
     operations = _operations(body)
-    refinements = {item.key for item in routes.VALIDATED}
-    if set(operations) != set(routes.ROUTE_KEYS) | refinements:
-        wanted = set(routes.ROUTE_KEYS) | refinements
-        problems.append(f"RestApi routes {sorted(set(operations) ^ wanted)} differ")
+    missing = set(routes.ROUTE_KEYS) - set(operations)
+    if missing:
+        problems.append(f"RestApi lacks the HTTP API's routes {sorted(missing)}")
+    # A REST API does not fall back from a resource lacking the method to a greedy parent:
+    # each resource (and parent) needs every method the HTTP API serves there.
+    for path in _resources_and_parents(body):
+        for method in routes.METHODS:
+            try:
+                routes.greedy_route(method, path)
+            except ValueError:
+                continue
+            if f"{method} {path}" not in operations:
+                problems.append(f"{method} {path}: 403 on the REST API, served by the HTTP API")
     for key, operation in operations.items():
         method, path = key.split(" ", 1)
         try:
@@ -396,7 +413,7 @@ def rest_cache_invalidation(template: Template) -> list[str]:
     """execute-api:InvalidateCache only on the cached public documents of this REST API's
     stage, and never to a function."""
     problems = []
-    public = {key.replace(" ", "") for key in routes.PUBLIC_CACHEABLE_KEYS}
+    public = {key.replace(" ", "").replace("{proxy+}", "*") for key in routes.PUBLIC_CACHEABLE_KEYS}
     flush = (
         "arn:${AWS::Partition}:apigateway:${AWS::Region}::"
         "/restapis/${RestApi}/stages/${Stage}/cache/data"
