@@ -431,6 +431,13 @@ MUTANTS = [
         "rest_stage_logs_and_throttle",
     ),
     Mutant(
+        "an access-log variable left unquoted (lines that are not JSON)",
+        '"resourcePath":"$context.resourcePath"',
+        '"resourcePath":$context.resourcePath',
+        RULES,
+        "rest_stage_logs_and_throttle",
+    ),
+    Mutant(
         "the usage-plan sync may change every REST API",
         "              - !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}::/apikeys/*\n",
         "              - !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/*\n",

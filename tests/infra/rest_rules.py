@@ -337,7 +337,11 @@ def rest_stage_logs_and_throttle(template: Template) -> list[str]:
     if group is None or "RetentionInDays" not in properties(group):
         problems.append("RestApi stage: no access log group with a retention")
     try:
-        json.loads(re.sub(r"\$context\.[A-Za-z.]+", "x", str(logs.get("Format"))))
+        # Unquoted, only the variables API Gateway quotes itself.
+        text = str(logs.get("Format")).replace("$context.error.messageString", '"x"')
+        line = json.loads(re.sub(r"\$context\.[A-Za-z.]+", "x", text))
+        if not isinstance(line, dict):
+            raise ValueError(line)
     except ValueError:
         problems.append("RestApi stage: the access log format is not JSON")
     catch_all = [s for s in stage.get("MethodSettings") or [] if s.get("ResourcePath") == "/*"]
