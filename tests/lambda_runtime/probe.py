@@ -1,7 +1,7 @@
 """Run in a fresh interpreter by test_handler.py: a Lambda container's life, observed.
 
-`python -m tests.lambda_runtime.probe setup` migrates the database (through the `manage`
-entry point) and creates a user and a pet, printing the pet's id and the auth headers that
+`python -m tests.lambda_runtime.probe setup [N]` migrates the database (through the `manage`
+entry point) and creates a user and a pet (N pets), printing the pet's id and the auth headers that
 tests/conftest.py's `auth_headers` fixture gives for that user. `... serve EVENT_JSON`
 imports the handler (init), serves the event N times, and prints what it saw as JSON;
 log lines go to stderr, after a marker line written just before the first request.
@@ -22,7 +22,7 @@ class Context:
     aws_request_id: str = "0c3e7b9a-4d7f-4b49-9a6a-probe0000001"
 
 
-def setup() -> dict[str, Any]:
+def setup(pets: int = 1) -> dict[str, Any]:
     from lambda_runtime.handler import manage
 
     migrated = manage({"command": "migrate"}, Context())
@@ -32,6 +32,8 @@ def setup() -> dict[str, Any]:
     from tests.factories import PetFactory, UserFactory
 
     user = UserFactory(username="probe")
+    for _ in range(pets - 1):  # A page for list benchmarks (benchmarks/bench_lambda.py).
+        PetFactory(owner=user)
     pet = PetFactory(owner=user, name="Probe")
     # The fixture's function (pytest keeps it as __wrapped__): the one place that knows
     # how /v1 authenticates.
@@ -71,7 +73,7 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
 
 def main() -> None:
     if sys.argv[1] == "setup":
-        print(json.dumps(setup()))
+        print(json.dumps(setup(*map(int, sys.argv[2:3]))))
     else:
         print(json.dumps(serve(json.loads(sys.argv[2]), int(sys.argv[3]))))
 
