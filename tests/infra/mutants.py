@@ -451,6 +451,98 @@ MUTANTS = [
         RULES,
         "rest_cache_invalidation",
     ),
+    # Observability (issue 18, docs/observability.md).
+    Mutant(
+        "functions without active tracing",
+        "    Tracing: Active\n",
+        "",
+        RULES,
+        "functions_traced",
+    ),
+    Mutant(
+        "a role that cannot send its function's traces",
+        "              - Sid: WriteTraces\n"
+        "                Effect: Allow\n"
+        "                Action: [xray:PutTraceSegments, xray:PutTelemetryRecords]\n"
+        '                Resource: "*"\n',
+        "",
+        RULES,
+        "functions_traced",
+        nth=2,
+    ),
+    Mutant(
+        "access log without the invocation's request id",
+        '"integrationRequestId":"$context.integration.requestId",',
+        "",
+        RULES,
+        "access_log_ids",
+    ),
+    Mutant(
+        "a log group kept forever",
+        "      RetentionInDays: !Ref LogRetentionDays\n",
+        "",
+        RULES,
+        "log_groups_retained",
+    ),
+    Mutant(
+        "a function whose log group Lambda creates (no retention)",
+        "      LoggingConfig:\n        LogGroup: !Ref ManageFunctionLogGroup\n",
+        "",
+        RULES,
+        "log_groups_retained",
+    ),
+    Mutant(
+        "an alarm that tells nobody",
+        "      AlarmActions: [!Ref AlarmTopic]\n",
+        "",
+        RULES,
+        "alarms_notify",
+        nth=3,
+    ),
+    Mutant(
+        "a function's throttles left unwatched (copy-paste)",
+        "              MetricName: Throttles\n              Dimensions:\n"
+        "                - {Name: FunctionName, Value: !Ref ManageFunction}",
+        "              MetricName: Throttles\n              Dimensions:\n"
+        "                - {Name: FunctionName, Value: !Ref PhotoFunction}",
+        RULES,
+        "alarm_coverage",
+    ),
+    Mutant(
+        "dead letters counted in flight instead of waiting",
+        "      MetricName: ApproximateNumberOfMessagesVisible\n",
+        "      MetricName: ApproximateNumberOfMessagesNotVisible\n",
+        RULES,
+        "alarm_coverage",
+    ),
+    Mutant(
+        "a dashboard metric the app never emits",
+        '"Errors5xx",{"id":"e5"',
+        '"Errors5XX",{"id":"e5"',
+        RULES,
+        "emitted_metrics_only",
+    ),
+    Mutant(
+        "a per-plan search for a metric name the app does not write",
+        'MetricName=\\"Throttled\\"',
+        'MetricName=\\"Throttles\\"',
+        RULES,
+        "emitted_metrics_only",
+    ),
+    Mutant(
+        "an alarm on a dimension the app never writes",
+        "                - {Name: Outcome, Value: failed}",
+        "                - {Name: Result, Value: failed}",
+        RULES,
+        "emitted_metrics_only",
+    ),
+    Mutant(
+        "a dashboard reading another namespace than the functions write",
+        "        - Namespace: !Ref AWS::StackName\n",
+        "        - Namespace: PetsApi\n",
+        RULES,
+        "emitted_metrics_only",
+    ),
     # Posture only checkov judges.
     Mutant("database not encrypted", "StorageEncrypted: true", "StorageEncrypted: false", CHECKOV),
 ]

@@ -7,12 +7,14 @@ holds a broken copy of the template for every rule, proving each one can fail.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from infra import routes
 from tests.infra import rest_rules
+from apps.common import metrics
 from tests.infra.cfn import properties, ref_name, resources, walk
 
 Template = dict[str, Any]
@@ -70,6 +72,8 @@ STAR_ONLY_ACTIONS = {
     "ec2:AssignPrivateIpAddresses": "Lambda VPC attachment (AWSLambdaVPCAccessExecutionRole)",
     "ec2:UnassignPrivateIpAddresses": "Lambda VPC attachment (AWSLambdaVPCAccessExecutionRole)",
     "ecr:GetAuthorizationToken": "ECR registry login has no resource-level permissions",
+    "xray:PutTraceSegments": "X-Ray has no resource-level permissions (active tracing)",
+    "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions (active tracing)",
 }
 SECRET_KEY_NAMES = re.compile(
     r"password|passwd|secret|token|private_?key|api_?key|credential", re.I
@@ -750,6 +754,193 @@ def manage_connections_scoped(template: Template) -> list[str]:
     return problems
 
 
+# --- Observability (issue 18, docs/observability.md) -------------------------------------
+
+# What the app's log lines carry (apps/common/metrics.py): metric name -> its group.
+EMITTED_GROUPS = (metrics.REQUESTS, metrics.PLANS, metrics.PHOTOS)
+# Access-log fields that join a gateway request to the function's log lines.
+ACCESS_LOG_IDS = ("$context.requestId", "$context.integration.requestId")
+_SEARCH = re.compile(r"SEARCH\('\{\"([^\"]+)\",(\w+)\} MetricName=\"(\w+)\"'")
+_NAMESPACE = "@namespace@"
+
+
+def _role_of(function: dict[str, Any]) -> str | None:
+    return ref_name(properties(function).get("Role"))
+
+
+def functions_traced(template: Template) -> list[str]:
+    """X-Ray active tracing on every function, and its role may send the segments."""
+    problems = []
+    writers = {
+        name
+        for name, statement in _statements(template)
+        if statement.get("Effect") == "Allow"
+        and "xray:PutTraceSegments" in _as_list(statement.get("Action"))
+    }
+    for name, function in resources(template, "AWS::Lambda::Function").items():
+        mode = (properties(function).get("TracingConfig") or {}).get("Mode")
+        if mode != "Active":
+            problems.append(f"{name}: TracingConfig Mode {mode!r} is not Active")
+        if _role_of(function) not in writers:
+            problems.append(f"{name}: its role may not xray:PutTraceSegments")
+    return problems
+
+
+def access_log_ids(template: Template) -> list[str]:
+    """The Lambda API's access log carries the gateway's and the invocation's request ids
+    (an HTTP API has no X-Ray trace id; the invocation's log lines have it)."""
+    stages = [
+        properties(stage)
+        for stage in resources(template, "AWS::ApiGatewayV2::Stage").values()
+        if ref_name(properties(stage).get("ApiId")) == "HttpApi"
+    ]
+    problems = [] if stages else ["HttpApi has no stage"]
+    for stage in stages:
+        text = str((stage.get("AccessLogSettings") or {}).get("Format"))
+        problems += [
+            f"HttpApi access log lacks {field}" for field in ACCESS_LOG_IDS if field not in text
+        ]
+    return problems
+
+
+def log_groups_retained(template: Template) -> list[str]:
+    """Every log group expires its events; every function logs to one of them (else Lambda
+    creates /aws/lambda/<name> itself, kept forever)."""
+    groups = resources(template, "AWS::Logs::LogGroup")
+    problems = [
+        f"{name}: no RetentionInDays (its events would be kept forever)"
+        for name, group in groups.items()
+        if not properties(group).get("RetentionInDays")
+    ]
+    for name, function in resources(template, "AWS::Lambda::Function").items():
+        group = ref_name((properties(function).get("LoggingConfig") or {}).get("LogGroup"))
+        if group not in groups:
+            problems.append(f"{name}: LoggingConfig.LogGroup is not a log group of this template")
+    return problems
+
+
+def alarms_notify(template: Template) -> list[str]:
+    """Every alarm tells an SNS topic of this template when it fires."""
+    topics = resources(template, "AWS::SNS::Topic")
+    problems = []
+    for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        actions = properties(alarm).get("AlarmActions") or []
+        if not actions or any(ref_name(action) not in topics for action in actions):
+            problems.append(f"{name}: AlarmActions is not a topic of this template")
+    if not resources(template, "AWS::CloudWatch::Alarm"):
+        problems.append("no alarms")
+    return problems
+
+
+def _alarm_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm watches: {Namespace, MetricName, Dimensions}."""
+    p = properties(alarm)
+    if "MetricName" in p:
+        return [{key: p.get(key) for key in ("Namespace", "MetricName", "Dimensions")}]
+    return [
+        (query.get("MetricStat") or {}).get("Metric") or {}
+        for query in p.get("Metrics") or []
+        if "MetricStat" in query
+    ]
+
+
+def alarm_coverage(template: Template) -> list[str]:
+    """Errors and throttles of every function are alarmed, and every queue's depth."""
+    watched = {
+        (
+            str(m.get("Namespace")),
+            str(m.get("MetricName")),
+            json.dumps(d.get("Value"), sort_keys=True),
+        )
+        for alarm in resources(template, "AWS::CloudWatch::Alarm").values()
+        for m in _alarm_metrics(alarm)
+        for d in m.get("Dimensions") or []
+    }
+    problems = []
+    for name, function in resources(template, "AWS::Lambda::Function").items():
+        names = {
+            json.dumps({"Ref": name}),
+            json.dumps(properties(function).get("FunctionName"), sort_keys=True),
+        }
+        for metric in ("Errors", "Throttles"):
+            if not any(("AWS/Lambda", metric, value) in watched for value in names):
+                problems.append(f"{name}: no alarm on its {metric}")
+    for name in resources(template, "AWS::SQS::Queue"):
+        value = json.dumps({"Fn::GetAtt": [name, "QueueName"]})
+        if ("AWS/SQS", "ApproximateNumberOfMessagesVisible", value) not in watched:
+            problems.append(f"{name}: no alarm on its depth")
+    return problems
+
+
+def _dashboard_metrics(
+    template: Template,
+) -> tuple[list[str], list[tuple[str, str, tuple[str, ...]]]]:
+    """Problems reading the dashboards, and every (namespace, metric, dimension names) they
+    show: rows of metric widgets and SEARCH expressions; the app's namespace as _NAMESPACE."""
+    problems, found = [], []
+    for name, dashboard in resources(template, "AWS::CloudWatch::Dashboard").items():
+        sub = properties(dashboard).get("DashboardBody")
+        args = sub.get("Fn::Sub") if isinstance(sub, dict) else None
+        text, variables = (args[0], args[1]) if isinstance(args, list) else (args, {})
+        if not isinstance(text, str):
+            problems.append(f"{name}: DashboardBody is not a Fn::Sub of a JSON text")
+            continue
+        if variables.get("Namespace") != _metrics_namespace(template):
+            problems.append(f"{name}: its Namespace is not the functions' METRICS_NAMESPACE")
+        text = text.replace("${Namespace}", _NAMESPACE)
+        try:
+            body = json.loads(re.sub(r"\$\{[^}]+\}", "x", text))
+        except ValueError as exc:
+            problems.append(f"{name}: DashboardBody is not JSON once substituted ({exc})")
+            continue
+        for widget in body.get("widgets") or []:
+            for row in (widget.get("properties") or {}).get("metrics") or []:
+                plain = [item for item in row if isinstance(item, str)]
+                if plain:
+                    found.append((plain[0], plain[1], tuple(plain[2::2])))
+                for item in row:
+                    expression = item.get("expression", "") if isinstance(item, dict) else ""
+                    for space, dimension, metric in _SEARCH.findall(expression):
+                        found.append((space, metric, (dimension,)))
+                    if "SEARCH(" in expression and not _SEARCH.search(expression):
+                        problems.append(f"{name}: unreadable SEARCH {expression!r}")
+    return problems, found
+
+
+def _metrics_namespace(template: Template) -> Any:
+    values = [variables.get("METRICS_NAMESPACE") for _, variables in _function_variables(template)]
+    return values[0] if values and all(v == values[0] for v in values) else None
+
+
+def emitted_metrics_only(template: Template) -> list[str]:
+    """Alarms and dashboards read the app's namespace (the functions' METRICS_NAMESPACE)
+    only for metrics apps/common/metrics.py emits, with one of its dimension sets: a
+    misspelt name or dimension would graph nothing and alarm never."""
+    allowed = {
+        (metric, tuple(sorted(dimensions)))
+        for group in EMITTED_GROUPS
+        for metric, _unit in group.metrics
+        for dimensions in group.dimension_sets
+    }
+    namespace = _metrics_namespace(template)
+    problems, shown = _dashboard_metrics(template)
+    if namespace is None:
+        problems.append("the functions do not share one METRICS_NAMESPACE")
+    for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        for m in _alarm_metrics(alarm):
+            if m.get("Namespace") == namespace:
+                dimensions = tuple(d.get("Name") for d in m.get("Dimensions") or [])
+                shown.append((_NAMESPACE, str(m.get("MetricName")), dimensions))
+            elif not str(m.get("Namespace")).startswith("AWS/"):
+                problems.append(f"{name}: namespace {m.get('Namespace')!r} is not the app's")
+    for space, metric, dimensions in shown:
+        if space == _NAMESPACE and (metric, tuple(sorted(dimensions))) not in allowed:
+            problems.append(f"{metric} by {list(dimensions)} is not a metric the app emits")
+        elif space != _NAMESPACE and not space.startswith("AWS/"):
+            problems.append(f"namespace {space!r} is neither AWS's nor the app's")
+    return problems
+
+
 RULES: dict[str, Rule] = {
     rule.__name__: rule
     for rule in (
@@ -774,6 +965,12 @@ RULES: dict[str, Rule] = {
         websocket_api,
         manage_connections_scoped,
         *rest_rules.RULES,
+        functions_traced,
+        access_log_ids,
+        log_groups_retained,
+        alarms_notify,
+        alarm_coverage,
+        emitted_metrics_only,
     )
 }
 

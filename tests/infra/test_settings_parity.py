@@ -21,6 +21,7 @@ from tests.subprocesses import run_python
 # production settings do not read them (yet), each with the reason:
 NOT_READ_BY_SETTINGS = {
     "DJANGO_SETTINGS_MODULE": "selects the settings module; Django reads it, not the settings",
+    "AWS_LAMBDA_EXEC_WRAPPER": "the Lambda runtime runs the ADOT layer's wrapper (TracingLayerArn)",
 }
 PENDING_FROM_OTHER_ISSUES: dict[str, str] = {}
 # Groups where exactly one name must be set: the value itself, or where to read it.
