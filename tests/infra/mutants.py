@@ -478,6 +478,13 @@ MUTANTS = [
         "access_log_ids",
     ),
     Mutant(
+        "a REST stage that does not trace",
+        "      TracingEnabled: true\n",
+        "",
+        RULES,
+        "access_log_ids",
+    ),
+    Mutant(
         "a log group kept forever",
         "      RetentionInDays: !Ref LogRetentionDays\n",
         "",

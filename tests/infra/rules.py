@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from apps.common import metrics
 from infra import routes
 from tests.infra import rest_rules
-from apps.common import metrics
 from tests.infra.cfn import properties, ref_name, resources, walk
 
 Template = dict[str, Any]
@@ -788,7 +788,8 @@ def functions_traced(template: Template) -> list[str]:
 
 def access_log_ids(template: Template) -> list[str]:
     """The Lambda API's access log carries the gateway's and the invocation's request ids
-    (an HTTP API has no X-Ray trace id; the invocation's log lines have it)."""
+    (an HTTP API has no X-Ray trace id; the invocation's log lines have it); a REST stage
+    traces and logs the trace id."""
     stages = [
         properties(stage)
         for stage in resources(template, "AWS::ApiGatewayV2::Stage").values()
@@ -800,6 +801,13 @@ def access_log_ids(template: Template) -> list[str]:
         problems += [
             f"HttpApi access log lacks {field}" for field in ACCESS_LOG_IDS if field not in text
         ]
+    # A REST API traces at its stage: X-Ray on, the trace id in its access log.
+    for name, stage in resources(template, "AWS::ApiGateway::Stage").items():
+        p = properties(stage)
+        if p.get("TracingEnabled") is not True:
+            problems.append(f"{name}: a REST stage without X-Ray tracing (TracingEnabled)")
+        if "$context.xrayTraceId" not in str((p.get("AccessLogSetting") or {}).get("Format")):
+            problems.append(f"{name}: the REST access log lacks $context.xrayTraceId")
     return problems
 
 
