@@ -15,7 +15,8 @@ four configurations of one process, interleaved in rounds:
 
 Target (issue 18): ``on`` at most +3% over ``before``. The machine is shared by other
 agents, so the primary measure is ``--instructions`` (callgrind, per request, exact and
-repeatable); the wall clock and this thread's CPU time are printed beside it. Also
+repeatable: counting runs only around the measured requests, after the same setup and
+warm-up); the wall clock and this thread's CPU time are printed beside it. Also
 printed: the bytes of log output per request in each configuration.
 
 Run: ``.venv/bin/python benchmarks/bench_observability.py --rounds 20 --instructions``.
@@ -217,6 +218,7 @@ def main() -> int:
     parser.add_argument("--per-round", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--instructions", action="store_true", help="also count instructions")
+    parser.add_argument("--passes", type=int, default=1, help="instruction children per config")
     parser.add_argument("--child", nargs=2, metavar=("CONFIG", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -229,7 +231,7 @@ def main() -> int:
         config, count = args.child[0], int(args.child[1])
         switch[config]()
         timed(app, path, headers, 50)
-        timed(app, path, headers, count)
+        measured(count, lambda n: timed(app, path, headers, n))
         return 0
     for name in CONFIGS:
         switch[name]()
@@ -262,8 +264,9 @@ def main() -> int:
         f"{load[1]:.2f} / {load[2]:.2f}; {args.rounds} interleaved rounds of "
         f"{args.per_round} requests per configuration"
     )
-    report(samples, rounds, "wall")
-    report(cpu_samples, cpu_rounds, "CPU (this thread)")
+    if rounds:  # --rounds 0: only the log bytes (and --instructions)
+        report(samples, rounds, "wall")
+        report(cpu_samples, cpu_rounds, "CPU (this thread)")
     for name, found in log_bytes(app, path, headers, sink, switch).items():
         print(
             f"log output per request, {name}: {found['bytes']:.0f} bytes "
@@ -272,7 +275,7 @@ def main() -> int:
         print(f"  access line ({name}): {found['sample']}")
     shutil.rmtree(workdir, ignore_errors=True)
     if args.instructions:
-        report_instructions()
+        report_instructions(passes=args.passes)
     return 0
 
 
@@ -296,12 +299,46 @@ def report(samples: dict[str, list[float]], rounds: list[dict[str, float]], cloc
         )
 
 
-def instructions(config: str, count: int) -> int:
+# Counting starts and stops around the measured requests only (valgrind's client requests
+# from a two-function library built here), so the setup runs uninstrumented and fast.
+CALLGRIND_C = """#include <valgrind/callgrind.h>
+void bench_start(void) { CALLGRIND_START_INSTRUMENTATION; }
+void bench_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+
+def callgrind_library(workdir: Path) -> Path | None:
+    compiler = shutil.which("cc")
+    if compiler is None or shutil.which("valgrind") is None:
+        return None
+    source, library = workdir / "callgrind_client.c", workdir / "callgrind_client.so"
+    source.write_text(CALLGRIND_C)
+    subprocess.run(  # noqa: S603 (cc from PATH)
+        [compiler, "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True
+    )
+    return library
+
+
+def measured(count: int, run: Callable[[int], Any]) -> None:
+    """Run `count` requests with callgrind counting (when the child runs under it)."""
+    import ctypes
+
+    library = os.environ.get("BENCH_CALLGRIND_LIB")
+    client = ctypes.CDLL(library) if library else None
+    if client:
+        client.bench_start()
+    run(count)
+    if client:
+        client.bench_stop()
+
+
+def instructions(config: str, count: int, library: Path) -> int:
     result = subprocess.run(  # noqa: S603 (valgrind from PATH, checked before)
-        [shutil.which("valgrind") or "valgrind", "--tool=callgrind",
+        [shutil.which("valgrind") or "valgrind", "--tool=callgrind", "--instr-atstart=no",
          "--callgrind-out-file=/dev/null", sys.executable, __file__, "--child", config,
          str(count)],
         capture_output=True, text=True, check=True,
+        env={**os.environ, "BENCH_CALLGRIND_LIB": str(library)},
     )  # fmt: skip
     match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
     if match is None:
@@ -309,17 +346,23 @@ def instructions(config: str, count: int) -> int:
     return int(match.group(1).replace(",", ""))
 
 
-def report_instructions(count: int = 300) -> None:
-    if shutil.which("valgrind") is None:
-        print("instructions: valgrind not found; skipped")
+def report_instructions(count: int = 300, passes: int = 1) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-observability-cg-"))
+    library = callgrind_library(workdir)
+    if library is None:
+        print("instructions: valgrind or cc not found; skipped")
         return
-    per_request = {
-        config: (instructions(config, count) - instructions(config, 0)) / count
-        for config in CONFIGS
-    }
+    # One child per configuration and pass, passes interleaved; the median of the passes.
+    counts: dict[str, list[float]] = {config: [] for config in CONFIGS}
+    for _ in range(passes):
+        for config in CONFIGS:
+            counts[config].append(instructions(config, count, library) / count)
+    per_request = {config: statistics.median(values) for config, values in counts.items()}
+    shutil.rmtree(workdir, ignore_errors=True)
     before = per_request["before"]
     print(
-        f"instructions per request (callgrind, {count} requests): "
+        f"instructions per request (callgrind, {count} requests counted per child, "
+        f"{passes} child(ren) per configuration): "
         + ", ".join(f"{name} {value / 1e6:.4f} M" for name, value in per_request.items())
     )
     for name in CONFIGS[1:]:

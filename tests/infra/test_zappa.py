@@ -109,7 +109,11 @@ def test_settings_wire_the_photo_event_and_the_vpc(stage: dict[str, Any]) -> Non
 
 def test_settings_set_the_same_variables_as_the_sam_template(stage: dict[str, Any]) -> None:
     template = load((ROOT / "infra" / "template.yaml").read_text())
-    sam = set(template["Globals"]["Function"]["Environment"]["Variables"]) - {"DJANGO_LOG_LEVEL"}
+    # AWS_LAMBDA_EXEC_WRAPPER only comes with the template's optional ADOT layer.
+    sam = set(template["Globals"]["Function"]["Environment"]["Variables"]) - {
+        "DJANGO_LOG_LEVEL",
+        "AWS_LAMBDA_EXEC_WRAPPER",
+    }
 
     assert set(stage["environment_variables"]) == sam
     assert not [v for v in stage["environment_variables"].values() if "{{resolve:" in v]
