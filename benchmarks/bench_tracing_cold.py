@@ -141,7 +141,9 @@ def main() -> int:
     args = parser.parse_args()
     options = args.options.split(",")
     workdir = Path(tempfile.mkdtemp(prefix="bench-tracing-"))
-    env, event_doc, _pet = prepare(workdir, sys.executable)
+    env, prepared, _pet = prepare(workdir, sys.executable)
+    # bench_lambda prepares its sample events; the first is the payload-2.0 GET /v1/pets/{id}.
+    event_doc = prepared[0] if isinstance(prepared, list) else prepared
     env = {**env, **OTEL_ENV}
     event = json.dumps(event_doc)
     samples: dict[str, list[tuple[float, ...]]] = {option: [] for option in options}
