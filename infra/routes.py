@@ -302,10 +302,10 @@ def resource_paths() -> list[str]:
 def rest_operation_keys() -> dict[str, Route]:
     """`METHOD /path` of every REST operation -> the HTTP API route serving that request.
 
-    A REST API matches the most specific resource first and answers 403 when that resource
-    lacks the method: it does not fall back to a greedy parent as an HTTP API route does.
-    So every resource gets every method the HTTP API serves there (a parent such as
-    /v1/photos, or POST /v1/openapi.json), each behaving as the route that serves it."""
+    A REST API matches the most specific resource first; AWS does not document whether it
+    falls through to a less specific one when that resource lacks the method. So every
+    resource gets every method the HTTP API serves there (a parent such as /v1/photos, or
+    POST /v1/openapi.json), each behaving as the route that serves it, alike either way."""
     found = {}
     for path in resource_paths():
         for method in METHODS:

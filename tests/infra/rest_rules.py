@@ -106,8 +106,8 @@ def rest_api_routes(template: Template) -> list[str]:
     missing = set(routes.ROUTE_KEYS) - set(operations)
     if missing:
         problems.append(f"RestApi lacks the HTTP API's routes {sorted(missing)}")
-    # A REST API does not fall back from a resource lacking the method to a greedy parent:
-    # each resource (and parent) needs every method the HTTP API serves there.
+    # AWS does not document a fall-through from a resource lacking the method to a greedy
+    # parent: each resource (and parent) carries every method the HTTP API serves there.
     for path in _resources_and_parents(body):
         for method in routes.METHODS:
             try:
@@ -115,7 +115,7 @@ def rest_api_routes(template: Template) -> list[str]:
             except ValueError:
                 continue
             if f"{method} {path}" not in operations:
-                problems.append(f"{method} {path}: 403 on the REST API, served by the HTTP API")
+                problems.append(f"{method} {path}: no REST method, served by the HTTP API")
     for key, operation in operations.items():
         method, path = key.split(" ", 1)
         try:
