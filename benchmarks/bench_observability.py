@@ -44,7 +44,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_api_keys import configure, make_environ, percentile, seed
+from bench_api_keys import configure, percentile, seed
+from bench_api_keys import timed_requests as timed
 
 TARGET = 0.03
 CONFIGS = ("before", "before-again", "metrics-off", "on")
@@ -147,27 +148,6 @@ def switches() -> dict[str, Callable[[], None]]:
         "metrics-off": lambda: current(False),
         "on": lambda: current(True),
     }
-
-
-def timed(app: Any, path: str, headers: dict[str, str], count: int) -> tuple[list[float], ...]:
-    """Wall-clock and CPU (this thread) milliseconds per request."""
-    statuses: list[str] = []
-
-    def start_response(status: str, response_headers: Any, exc_info: Any = None) -> None:
-        statuses.append(status)
-
-    wall, cpu = [], []
-    for _ in range(count):
-        environ = make_environ(path, headers)
-        started, started_cpu = time.perf_counter(), time.thread_time()
-        response = app(environ, start_response)
-        b"".join(response)
-        response.close()
-        cpu.append((time.thread_time() - started_cpu) * 1000)
-        wall.append((time.perf_counter() - started) * 1000)
-    if any(not status.startswith("200") for status in statuses):
-        raise SystemExit(f"bench: expected 200, got {set(statuses)}")
-    return wall, cpu
 
 
 def setup() -> tuple[Any, str, dict[str, str], CountingSink]:

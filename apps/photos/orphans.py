@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F
-
 from apps.photos import storage
-from apps.photos.models import REASON_MAX_LENGTH, OrphanedFile
+from apps.photos.models import OrphanedFile
 
 # One sweep's share: the rest waits for the next run, so a long outage's backlog never
 # holds one invocation past its timeout.
@@ -19,10 +17,7 @@ def sweep(batch: int = SWEEP_BATCH) -> dict[str, int]:
         try:
             storage.storage().delete(orphan.name)
         except Exception as exc:  # Storage backends raise their own types (botocore, OSError).
-            OrphanedFile.objects.filter(pk=orphan.pk).update(
-                attempts=F("attempts") + 1,
-                last_error=f"{type(exc).__name__}: {exc}"[:REASON_MAX_LENGTH],
-            )
+            storage.remember_orphan(orphan.name, exc)  # One more attempt, the new error.
             counts["orphans kept"] += 1
         else:
             orphan.delete()

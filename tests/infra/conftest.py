@@ -44,7 +44,8 @@ def _run_mutant(mutant: Mutant, text: str) -> dict[str, Any]:
     outcome = pipeline.run(broken)
     rule_problems = None
     if mutant.rule:
-        template, _ = pipeline.sam_transform(broken)
+        # The pipeline's own transform when it got that far (it stops at the first failure).
+        template = outcome.transformed or pipeline.sam_transform(broken)[0]
         rule_problems = rules.RULES[mutant.rule](template) if template else None
     return {
         "failed_stage": outcome.failed_stage,
@@ -64,8 +65,7 @@ def _run_rule_mutant(mutant: Mutant, broken: str) -> dict[str, Any]:
     template, problems = pipeline.sam_transform(broken)
     if template is None:
         return {"failed_stage": pipeline.SAM_TRANSFORM, "messages": problems, "rule_problems": None}
-    violations = rules.check(template)
-    messages = [f"{name}: {p}" for name, found in violations.items() for p in found]
+    messages = pipeline.rule_messages(template)
     return {
         "failed_stage": pipeline.RULES if messages else None,
         "messages": messages,

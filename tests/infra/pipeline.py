@@ -115,6 +115,12 @@ def checkov(text: str) -> list[str]:
     return [f"{c['check_id']} {c['check_name']} ({c['resource']})" for c in failed]
 
 
+def rule_messages(transformed: dict[str, Any]) -> list[str]:
+    """Every project rule's findings on a transformed template, each named by its rule."""
+    violations = rules.check(transformed)
+    return [f"{name}: {p}" for name, found in violations.items() for p in found]
+
+
 def run(text: str, *, with_checkov: bool = True) -> PipelineResult:
     """Run the stages in order on a template's text; stop at the first failure."""
     outcome = PipelineResult()
@@ -130,10 +136,7 @@ def run(text: str, *, with_checkov: bool = True) -> PipelineResult:
     )
     if outcome.failed_stage:
         return outcome
-    violations = rules.check(outcome.transformed)
-    outcome.results.append(
-        StageResult(RULES, [f"{name}: {p}" for name, found in violations.items() for p in found])
-    )
+    outcome.results.append(StageResult(RULES, rule_messages(outcome.transformed)))
     if outcome.failed_stage or not with_checkov:
         return outcome
     outcome.results.append(StageResult(CHECKOV, checkov(text)))
