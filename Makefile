@@ -41,7 +41,8 @@ PYTEST_PARALLEL := -n $(PYTEST_WORKERS)
 .DEFAULT_GOAL := help
 .PHONY: help install lock lock-check migrate run runserver lint typecheck migrations-check \
 	test-sqlite test-postgres fuzz test clean package test-package bench-api-keys bench-conditional \
-	bench-lambda bench-photos load-photos bench-key-timing bench-gateway bench-scale bench-realtime infra-venvs \
+	bench-lambda bench-photos load-photos bench-key-timing bench-gateway bench-container bench-scale bench-realtime \
+	infra-venvs \
 	infra-check clients test-clients
 
 help:  ## List the targets
@@ -174,6 +175,9 @@ bench-conditional: install  ## Benchmark: what ETags add to the keyed GET /v1/pe
 
 bench-gateway: install  ## rungateway vs runserver vs gunicorn, 8 clients (not in make test)
 	$(BIN)/python benchmarks/bench_gateway.py
+
+bench-container: install  ## The container's keyed GET /v1/pets/{id}: gunicorn sync and gthread over the raw WSGI floor, 8 clients, PostgreSQL (PG_HOST, PG_PORT; not in make test)
+	$(BIN)/python benchmarks/bench_container.py --postgres postgres://postgres@$(PG_HOST):$(PG_PORT)/postgres $(BENCH_ARGS)
 
 bench-scale: install  ## 64 Lambda-style processes on PostgreSQL via PgBouncer and direct; counter stores; quota exactness
 	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || \
