@@ -4,9 +4,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from apps.common.views import HealthView
+from apps.common.views import HealthView, lazy_view
 
 handler400 = "apps.common.errors.bad_request"
 handler403 = "apps.common.errors.permission_denied"
@@ -18,8 +17,17 @@ v1_patterns: list[URLPattern | URLResolver] = [
     path("", include("apps.api_keys.urls")),
     path("", include("apps.photos.urls")),
     path("", include("apps.realtime.urls")),
-    re_path(r"^openapi\.json/?$", SpectacularJSONAPIView.as_view(), name="openapi"),
-    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    # drf-spectacular's views (and generator) load with the first request for them.
+    re_path(
+        r"^openapi\.json/?$",
+        lazy_view("drf_spectacular.views.SpectacularJSONAPIView"),
+        name="openapi",
+    ),
+    re_path(
+        r"^docs/?$",
+        lazy_view("drf_spectacular.views.SpectacularSwaggerView", url_name="openapi"),
+        name="docs",
+    ),
 ]
 
 urlpatterns = [

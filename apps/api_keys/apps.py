@@ -9,13 +9,13 @@ class ApiKeysConfig(AppConfig):
     verbose_name = "API keys and usage plans"
 
     def ready(self) -> None:
-        # Registers the system checks and the OpenAPI scheme for the key header.
+        # Registers the system checks (the OpenAPI scheme loads with the generator: schema.py).
         # Keys this process keeps (apps.api_keys.lookup) go when a key, plan or user is saved
         # or deleted here; other processes re-check at every request's metering UPDATE.
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from apps.api_keys import checks, schema  # noqa: F401
+        from apps.api_keys import checks  # noqa: F401
         from apps.api_keys.lookup import forget
         from apps.api_keys.models import APIKey, UsagePlan
 

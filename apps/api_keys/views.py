@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,18 +30,6 @@ class UsageView(PrivateCacheMixin):
     etag_methods = frozenset({"GET"})
     token_scopes = None  # any token may read its own usage
 
-    @extend_schema(
-        operation_id="getUsage",
-        tags=["usage"],
-        summary="Your key's (or your user's) plan and usage",
-        description=(
-            "The plan of the key in `x-api-key`, or of the token's user (the plan staff "
-            "assigned, else the default plan): its throttle (token bucket) and its quota "
-            "for the current UTC period. This request is metered like any other, so `used` "
-            "includes it."
-        ),
-        responses={200: UsageSerializer},
-    )
     def get(self, request: Request) -> Response:
         # What the throttle metered (the key, or the token user with their plan).
         key = getattr(request._request, METERED_ATTR, None) or metered(request.auth)

@@ -1,18 +1,28 @@
 """OpenAPI generation: readable operations for client generators, the error shape on every
-operation, and stage-aware server URLs."""
+operation, stage-aware server URLs, and views documented without loading the generator."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.urls import get_script_prefix
+from django.utils.module_loading import autodiscover_modules
+from drf_spectacular.extensions import OpenApiViewExtension
 from drf_spectacular.generators import SchemaGenerator as BaseSchemaGenerator
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from apps.common.idempotency import is_idempotent
+from apps.common.views import HealthView
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -256,9 +266,44 @@ class AutoSchema(BaseAutoSchema):
         return "{" in self.path
 
 
+def document_view(
+    view: type[APIView], *, schema_class: type[AutoSchema] | None = None, **methods: Any
+) -> None:
+    """Document `view` as `@extend_schema_view(**methods)` (and `schema = schema_class()`)
+    on it would, but only while the document is generated: an OpenApiViewExtension hands
+    the generator an annotated subclass in its place.
+
+    Annotating the view class itself reads DEFAULT_SCHEMA_CLASS when the class is defined,
+    which imports this module, drf-spectacular's generator and, through its plumbing, DRF's
+    test client, django.test and unittest: a cost every Lambda cold start paid for a
+    document it rarely serves. So each app's operation texts live in its `schema` module,
+    which SchemaGenerator loads, and the views the requests run are left untouched.
+    """
+
+    class Extension(OpenApiViewExtension):  # type: ignore[no-untyped-call]
+        target_class = view
+
+        def view_replacement(self) -> type[APIView]:
+            replacement: type[APIView] = extend_schema_view(**methods)(
+                type(view.__name__, (view,), {})
+            )
+            if schema_class is not None:
+                # A method's annotation extends DEFAULT_SCHEMA_CLASS; the generator re-bases
+                # it on the schema of the view in the URLconf (the original, here), so it
+                # is re-based by annotating the class, as @extend_schema on a class does.
+                replacement.schema = schema_class()
+                replacement = extend_schema()(replacement)
+            return replacement
+
+
 class SchemaGenerator(BaseSchemaGenerator):
     """Paths as the contract spells them (no trailing slash), and the server the document
-    was fetched from, stage prefix included."""
+    was fetched from, stage prefix included; each app's `schema` module (its extensions
+    and operation texts) is loaded here, with the generator, and not at start-up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        autodiscover_modules("schema")
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
 
     def get_schema(self, request: Request | None = None, public: bool = False) -> dict[str, Any]:
         schema: dict[str, Any] = super().get_schema(request, public)  # type: ignore[no-untyped-call]
@@ -292,3 +337,54 @@ def enum_parameters_as_components(
                 if "enum" in schema and key in named:
                     parameter["schema"] = {"$ref": f"#/components/schemas/{named[key]}"}
     return result
+
+
+# The views of this app, documented here so that importing them loads no generator.
+document_view(
+    HealthView,
+    get=extend_schema(
+        operation_id="getHealth",
+        tags=["health"],
+        summary="Health check",
+        description=(
+            "No authentication. Answers after a real database round trip. With `deep=1` it "
+            "checks the database, the bucket (or media folder) and Redis when configured, "
+            "each with its time in milliseconds, and answers 503 when one fails; that answer "
+            "is reused for a few seconds (DEEP_HEALTH_CACHE)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "deep",
+                str,
+                enum=["1", "0", "true", "false"],
+                description="1: check every dependency, not only the database.",
+            )
+        ],
+        responses={
+            200: inline_serializer(
+                "Health",
+                {
+                    "status": serializers.CharField(),
+                    "checkedAt": serializers.DateTimeField(required=False),
+                    "checks": serializers.DictField(
+                        child=inline_serializer(
+                            "HealthCheck",
+                            {
+                                "status": serializers.ChoiceField(["ok", "fail", "skipped"]),
+                                "ms": serializers.FloatField(),
+                                "kind": serializers.CharField(required=False),
+                            },
+                        ),
+                        required=False,
+                    ),
+                },
+            ),
+            400: OpenApiResponse(ErrorSerializer, "`deep` is not 1, 0, true or false."),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                "The database is unreachable (deep: a dependency failed; the body adds the "
+                "report, `status` `fail`).",
+            ),
+        },
+    ),
+)

@@ -9,5 +9,5 @@ class IdentityConfig(AppConfig):
     verbose_name = "Gateway identities"
 
     def ready(self) -> None:
-        # Registers the system checks and the OpenAPI scheme for bearer tokens.
-        from apps.identity import checks, schema  # noqa: F401
+        # Registers the system checks (the OpenAPI scheme loads with the generator: schema.py).
+        from apps.identity import checks  # noqa: F401

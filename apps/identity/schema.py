@@ -1,4 +1,5 @@
-"""OpenAPI: the bearer token API Gateway verifies, as an http/bearer security scheme."""
+"""OpenAPI: the bearer token API Gateway verifies, as an http/bearer security scheme (loaded
+with the generator, not at start-up)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HTTP wiring for /v1/pets: thin views over selectors and services."""
+"""HTTP wiring for /v1/pets: thin views over selectors and services (OpenAPI text: schema.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,26 +24,7 @@ from apps.pets.filters import PetFilter
 from apps.pets.models import Pet
 from apps.pets.serializers import PetSerializer
 
-PET_ID = OpenApiParameter(
-    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The pet's id."
-)
 
-
-@extend_schema_view(
-    list=extend_schema(summary="List your pets", description="A page of the caller's pets."),
-    create=extend_schema(
-        summary="Create a pet",
-        description="Creates a pet owned by the caller; the `Location` header is its URL.",
-    ),
-    retrieve=extend_schema(summary="Read a pet", parameters=[PET_ID]),
-    update=extend_schema(
-        summary="Replace a pet",
-        description="Replaces every writable field; omitted optional fields are cleared.",
-        parameters=[PET_ID],
-    ),
-    partial_update=extend_schema(summary="Update some fields of a pet", parameters=[PET_ID]),
-    destroy=extend_schema(summary="Delete a pet", parameters=[PET_ID]),
-)
 class PetViewSet(
     ConditionalListMixin,
     ConditionalRetrieveMixin,

@@ -1,4 +1,4 @@
-"""HTTP wiring for /v1/photos: thin views over selectors and services."""
+"""HTTP wiring for /v1/photos: thin views over selectors and services (OpenAPI text: schema.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -25,7 +18,6 @@ from rest_framework.views import APIView
 
 from apps.common.idempotency import idempotent
 from apps.common.parsers import JSONParser
-from apps.common.schema import ErrorSerializer
 from apps.common.viewsets import (
     ConditionalDestroyMixin,
     ConditionalListMixin,
@@ -35,81 +27,25 @@ from apps.identity.scopes import PETS
 from apps.photos import selectors, services, storage
 from apps.photos.exceptions import PhotoTooLargeError, PolicyError, UploadSizeError
 from apps.photos.filters import PhotoFilter
-from apps.photos.models import CAPTION_MAX_LENGTH, Photo
+from apps.photos.models import Photo
 from apps.photos.parsers import (
     RAW_IMAGE_PARSERS,
     LimitedMultiPartParser,
     LocalUploadMultiPartParser,
     PhotoTooLarge,
 )
-from apps.photos.schema import UploadSchema
 from apps.photos.serializers import (
     LocalUploadSerializer,
     PhotoSerializer,
     PhotoUploadSerializer,
-    PhotoUploadStartResponseSerializer,
     PhotoUploadStartSerializer,
     PresignedUploadSerializer,
     clean_filename,
 )
 
-PHOTO_ID = OpenApiParameter(
-    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The photo's id."
-)
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-RAW_BODY_QUERY = [
-    OpenApiParameter(
-        "pet",
-        {"type": "integer", "minimum": 1},
-        description="For a raw image body: the id of one of your pets (a form field wins).",
-    ),
-    OpenApiParameter(
-        "caption",
-        {"type": "string", "maxLength": CAPTION_MAX_LENGTH},
-        description="For a raw image body: up to 500 characters (a form field wins).",
-    ),
-]
-TOO_LARGE = OpenApiResponse(
-    ErrorSerializer, "The file is over PHOTOS_DIRECT_MAX_BYTES; use POST /v1/photos/uploads."
-)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List your photos", description="A page of the caller's photos."),
-    retrieve=extend_schema(summary="Read a photo", parameters=[PHOTO_ID]),
-    destroy=extend_schema(
-        summary="Delete a photo",
-        description="Deletes the photo and every stored file (original and derived).",
-        parameters=[PHOTO_ID],
-    ),
-    create=extend_schema(
-        operation_id="uploadPhoto",
-        summary="Upload a photo directly",
-        description=(
-            "A multipart form with `file` (and optional `pet`, `caption`), or the raw image as "
-            "the body with `?pet=&caption=`. At most PHOTOS_DIRECT_MAX_BYTES (4 MiB by "
-            "default); larger photos go through `POST /v1/photos/uploads`. The image is "
-            "checked and processed before the answer, so the photo comes back `ready`."
-        ),
-        request={
-            "multipart/form-data": PhotoUploadSerializer,
-            **{parser.media_type: OpenApiTypes.BINARY for parser in RAW_IMAGE_PARSERS},
-        },
-        parameters=RAW_BODY_QUERY,
-        responses={201: PhotoSerializer, 413: TOO_LARGE},
-    ),
-    uploads=extend_schema(
-        operation_id="startPhotoUpload",
-        summary="Start a large upload",
-        description=(
-            "Creates the photo as `pending_upload` and returns a presigned form: POST "
-            "`upload.fields` and then `file` as multipart/form-data to `upload.url` before "
-            "`upload.expires_at`. The photo is processed when the upload lands."
-        ),
-        request=PhotoUploadStartSerializer,
-        responses={201: PhotoUploadStartResponseSerializer},
-    ),
-)
 class PhotoViewSet(
     ConditionalListMixin,
     ConditionalRetrieveMixin,
@@ -120,7 +56,6 @@ class PhotoViewSet(
 
     serializer_class = PhotoSerializer
     token_scopes = PETS  # photos are the pets': pets/read to read, pets/write to write
-    schema = UploadSchema()
     lookup_value_regex = UUID_PATTERN
     filterset_class = PhotoFilter
     search_fields = ("caption",)
@@ -196,24 +131,6 @@ class LocalUploadView(APIView):
             raise Http404
         super().initial(request, *args, **kwargs)
 
-    @extend_schema(
-        operation_id="receivePhotoUpload",
-        tags=["photos"],
-        summary="Receive a presigned upload (local storage only)",
-        description=(
-            "Where `POST /v1/photos/uploads` points when photos are stored on the local "
-            "filesystem; 404 when photos are stored on S3. Answers like S3: 204 when stored; "
-            "403 when the policy is invalid, expired or already used; 400 when the size is "
-            "outside the policy's range."
-        ),
-        request={"multipart/form-data": LocalUploadSerializer},
-        responses={
-            204: None,
-            403: OpenApiResponse(ErrorSerializer, "The policy is invalid, expired or used."),
-            404: OpenApiResponse(ErrorSerializer, "Photos are stored on S3: post to the bucket."),
-            413: OpenApiResponse(ErrorSerializer, "The file is over PHOTOS_MAX_BYTES."),
-        },
-    )
     def post(self, request: Request) -> Response:
         form = LocalUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -6,7 +6,6 @@ from typing import cast
 from urllib.parse import urlencode
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,19 +23,6 @@ class TicketView(APIView):
 
     permission_classes = (HasAPIKey,)
 
-    @extend_schema(
-        operation_id="createRealtimeTicket",
-        tags=["realtime"],
-        summary="Get a ticket for the WebSocket API",
-        description=(
-            "A short-lived, single-use ticket for the key in `x-api-key`, and the WebSocket "
-            "URL that carries it. The connection it opens belongs to that key: its owner, "
-            "plan and revocation apply. This request is metered like any other. See "
-            "docs/realtime.md."
-        ),
-        request=None,
-        responses={201: TicketSerializer},
-    )
     def post(self, request: Request) -> Response:
         ticket, raw = services.ticket_issue(key=cast(APIKey, request.auth), now=timezone.now())
         url = f"{websocket_url(request)}?{urlencode({'ticket': raw})}"

@@ -5,6 +5,8 @@ entry point) and creates a user and a pet (N pets), printing the pet's id and th
 tests/conftest.py's `auth_headers` fixture gives for that user. `... serve EVENT_JSON`
 imports the handler (init), serves the event N times, and prints what it saw as JSON;
 log lines go to stderr, after a marker line written just before the first request.
+`... imports EVENT_JSON DOCUMENT_EVENT_JSON` reports which of the OpenAPI generator's modules
+are loaded after init, after the event and after the document's event.
 """
 
 from __future__ import annotations
@@ -15,6 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 MARKER = "--- first request ---"
+# What only the OpenAPI document needs: drf-spectacular's generator and views, the project's
+# schema module and, through drf-spectacular's plumbing, DRF's test client, django.test and
+# unittest.
+GENERATOR_MODULES = (
+    "apps.common.schema",
+    "django.test",
+    "drf_spectacular.generators",
+    "drf_spectacular.openapi",
+    "drf_spectacular.plumbing",
+    "drf_spectacular.views",
+    "rest_framework.test",
+    "unittest",
+)
 
 
 @dataclass
@@ -71,9 +86,25 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
     }
 
 
+def imports(event: dict[str, Any], document_event: dict[str, Any]) -> dict[str, Any]:
+    from lambda_runtime.handler import handler
+
+    def loaded() -> list[str]:
+        return [name for name in GENERATOR_MODULES if name in sys.modules]
+
+    report: dict[str, Any] = {"init": loaded()}
+    report["status"] = handler(event, Context())["statusCode"]
+    report["first_request"] = loaded()
+    report["document_status"] = handler(document_event, Context())["statusCode"]
+    report["document"] = loaded()
+    return report
+
+
 def main() -> None:
     if sys.argv[1] == "setup":
         print(json.dumps(setup(*map(int, sys.argv[2:3]))))
+    elif sys.argv[1] == "imports":
+        print(json.dumps(imports(json.loads(sys.argv[2]), json.loads(sys.argv[3]))))
     else:
         print(json.dumps(serve(json.loads(sys.argv[2]), int(sys.argv[3]))))
 

@@ -1,6 +1,6 @@
 """The handler module in a fresh interpreter with production settings, as in a Lambda
-container: init does the setup, serving imports no boto3, logs one line per request, and
-database connections persist (or not) exactly as CONN_MAX_AGE says."""
+container: init does the setup, serving imports no boto3 and no OpenAPI generator, logs one
+line per request, and database connections persist (or not) exactly as CONN_MAX_AGE says."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.lambda_runtime import events
-from tests.lambda_runtime.probe import MARKER
+from tests.lambda_runtime.probe import GENERATOR_MODULES, MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com"
@@ -87,6 +87,23 @@ def test_serving_pets_does_not_import_boto3(served: Any) -> None:
     report, _ = served
 
     assert report["boto3_imported"] is False
+
+
+def test_the_openapi_generator_loads_with_the_document_not_at_init(
+    container: dict[str, Any],
+) -> None:
+    document_event = events.http_api(path="/v1/openapi.json")
+
+    result = _run(
+        ["imports", json.dumps(container["event"]), json.dumps(document_event)], container["env"]
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["status"], report["document_status"]) == (200, 200)
+    assert report["init"] == []
+    assert report["first_request"] == []
+    assert report["document"] == list(GENERATOR_MODULES)
 
 
 def test_a_request_logs_exactly_one_info_line_and_nothing_else(served: Any) -> None:
