@@ -19,6 +19,11 @@ UV_VENV := .venv-uv
 UV := $(UV_VENV)/bin/uv
 UV_REQUIREMENTS := scripts/uv-requirements.txt
 export UV_PYTHON_DOWNLOADS := never
+# Python's default: keep compiled bytecode (__pycache__, git-ignored; never packaged). An
+# environment that turns it off (PYTHONDONTWRITEBYTECODE=1, common in container images) makes
+# each of the suite's hundreds of interpreters compile Django and the app from source again:
+# 2.2 s of CPU per manage.py start instead of 1.0, 10 s per pytest collection instead of 3.
+unexport PYTHONDONTWRITEBYTECODE
 LAMBDA_ZIP := build/lambda/gatewayproject-lambda.zip
 # What the zip is built from: a change to any of these (or a file added or removed) rebuilds it.
 PACKAGE_INPUTS := uv.lock scripts/package.py \
