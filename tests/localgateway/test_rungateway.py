@@ -3,6 +3,8 @@ server keeps serving; slow requests do not block others; worker-process isolatio
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 import subprocess
@@ -10,9 +12,15 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
+import uvicorn
+from django.conf import settings
+from django.core.management import load_command_class
+from django.test import override_settings
 
 from tests import web
 from tests.localgateway.conftest import TEMPLATE
@@ -33,6 +41,7 @@ def start(*args: str, template: Path = TEMPLATE) -> tuple[subprocess.Popen[bytes
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.test",
         "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",  # the banner is readable while the server runs
     }
     process = subprocess.Popen(  # noqa: S603
         [
@@ -73,8 +82,8 @@ def stop(process: subprocess.Popen[bytes]) -> str:
     return out.decode()
 
 
-def run_rungateway(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run `manage.py rungateway` to completion (for arguments it must refuse)."""
+def run_rungateway_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `manage.py rungateway` to completion in a new interpreter (the end-to-end proof)."""
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "rungateway", *args],
         cwd=ROOT,
@@ -86,6 +95,39 @@ def run_rungateway(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=SERVER_START_S,
         check=False,
     )
+
+
+@dataclass
+class Refusal:
+    returncode: int
+    stderr: str
+
+
+def run_rungateway(*args: str) -> Refusal:
+    """`manage.py rungateway ARGS` for arguments it must refuse, in this process.
+
+    The command's own argument parser and CommandError handling run as from the command line
+    (`run_from_argv`: the message on stderr, exit status 1, no traceback), without a new
+    interpreter and Django start-up per case; `test_manage_py_refuses_bad_arguments` covers
+    the real `manage.py`. A start that is not refused fails here instead of serving, and
+    what the command changes in the environment or settings is undone.
+    """
+    stderr = io.StringIO()
+    with (
+        contextlib.redirect_stderr(stderr),
+        mock.patch.dict(os.environ),
+        override_settings(API_KEYS=settings.API_KEYS),
+        mock.patch.object(
+            uvicorn.Server, "run", side_effect=AssertionError("rungateway started serving")
+        ),
+    ):
+        command = load_command_class("localgateway", "rungateway")  # writes to `stderr`
+        try:
+            command.run_from_argv(["manage.py", "rungateway", *args])
+        except SystemExit as exit_:
+            code = exit_.code
+            return Refusal(code if isinstance(code, int) else 1, stderr.getvalue())
+    return Refusal(0, stderr.getvalue())
 
 
 # The integration timeout the servers below run with: far above what any request here takes,
@@ -104,14 +146,31 @@ def roomy_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def read_banner(process: subprocess.Popen[bytes]) -> str:
+    """What a started rungateway printed up to its last banner line (already written: the
+    banner comes before the socket listens, and the output is unbuffered)."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    while len(lines) < 30 and not (lines and lines[-1].startswith("Quit")):
+        lines.append(process.stdout.readline().decode())  # "" once it exits: bounded anyway
+    return "".join(lines)
+
+
 @pytest.fixture(scope="module")
-def gateway(roomy_template: Path) -> Iterator[str]:
+def started_gateway(roomy_template: Path) -> Iterator[tuple[str, str]]:
+    """One server for the module's tests (they only send requests): its URL and banner."""
     process, url = start(
         "--handler", "tests.localgateway.handlers.echo", "--timeout", TIMEOUT_S,
         template=roomy_template,
     )  # fmt: skip
-    yield url
+    banner = read_banner(process)
+    yield url, banner
     stop(process)
+
+
+@pytest.fixture
+def gateway(started_gateway: tuple[str, str]) -> str:
+    return started_gateway[0]
 
 
 def wait_for(path: Path) -> None:
@@ -291,9 +350,8 @@ def test_a_bad_template_is_a_clear_error(tmp_path: Path, text: str, message: str
     assert "Traceback" not in result.stderr
 
 
-def test_the_banner_prints_the_urls_and_how_to_get_a_key() -> None:
-    process, url = start("--handler", "tests.localgateway.handlers.echo")
-    output = stop(process)
+def test_the_banner_prints_the_urls_and_how_to_get_a_key(started_gateway: tuple[str, str]) -> None:
+    url, output = started_gateway
 
     assert f"API:    {url}/prod/v1/pets" in output
     assert f"Docs:   {url}/prod/v1/docs" in output
@@ -314,6 +372,15 @@ def test_bad_arguments_are_clear_errors(args: list[str], message: str) -> None:
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_manage_py_refuses_bad_arguments() -> None:
+    """The command line end to end: a new interpreter, manage.py, the message, no traceback."""
+    result = run_rungateway_process("[::1]:3000", "--template", str(TEMPLATE))
+
+    assert result.returncode == 1
+    assert "CommandError: IPv6 addresses are not supported" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_payload_format_1_routes_are_refused(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 from tests import web
 from tests.localgateway.test_rungateway import ROOT, free_port
 from tests.photos.images import png
-from tests.subprocesses import wait_for_http
+from tests.subprocesses import manage_commands, wait_for_http
 
 ORIGIN = "https://app.example.com"  # the template's default CorsAllowedOrigins
 
@@ -71,15 +71,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], str]:
     env = _env(tmp_path_factory.mktemp("stack"))
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(
+    _, key = manage_commands(
         env,
-        "shell",
-        "-c",
-        "from django.contrib.auth.models import User; User.objects.create_user('stack')",
+        ("migrate", "--noinput", "-v0"),
+        ("create_api_key", "--user", "stack", "--create-user", "--plan", "Default"),
     )
-    key = _manage(env, "create_api_key", "--user", "stack", "--plan", "Default").strip()
-    return env, key
+    return env, key.strip()
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import pytest
 
 from tests.localgateway.test_rungateway import ROOT, free_port
 from tests.photos.images import png
+from tests.subprocesses import manage_commands
 
 # API Gateway (HTTP API): request line and header values together up to 10,240 bytes.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
@@ -60,18 +61,6 @@ class Container:
         return int(status_line.split()[1]), headers, body
 
 
-def _run(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    ).stdout
-
-
 @pytest.fixture(scope="module")
 def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     tmp: Path = tmp_path_factory.mktemp("container")
@@ -86,15 +75,13 @@ def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_LOG_LEVEL": "WARNING",
     }
-    _run(env, "migrate", "--noinput", "-v0")
-    _run(env, "collectstatic", "--noinput", "-v0")
-    _run(
+    *_, key = manage_commands(
         env,
-        "shell",
-        "-c",
-        "from django.contrib.auth.models import User; User.objects.create_user('c')",
+        ("migrate", "--noinput", "-v0"),
+        ("collectstatic", "--noinput", "-v0"),
+        ("create_api_key", "--user", "c", "--create-user", "--plan", "Default"),
     )
-    key = _run(env, "create_api_key", "--user", "c", "--plan", "Default").strip()
+    key = key.strip()
     production = {
         **env,
         "DJANGO_SETTINGS_MODULE": "gatewayproject.settings.production",
