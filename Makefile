@@ -170,7 +170,28 @@ test-clients: install $(CLIENTS_STAMP)  ## Fail on a stale SDK; lint the documen
 	$(BIN)/python scripts/client_sdks.py check
 	$(BIN)/python scripts/client_sdks.py test
 
-test: lock-check lint typecheck migrations-check test-sqlite test-postgres test-package infra-check fuzz test-clients  ## Everything CI runs
+# make test runs two lanes at once after the quick checks: the pytest legs, which spend much
+# of their time waiting on the servers and processes their tests start, beside the tools
+# (mypy, cfn-lint and checkov, schemathesis, the SDKs), which mostly compute. Each stage's
+# output is printed whole when it ends (--output-sync); a failing stage fails make test, after
+# the other lane has finished. TEST_JOBS=1: one lane after the other, output as it comes.
+TEST_JOBS ?= 2
+TEST_LANE_PYTEST := test-sqlite test-postgres test-package
+TEST_LANE_TOOLS := typecheck migrations-check infra-check fuzz test-clients
+
+test: lock-check lint  ## Everything CI runs: lint first, then the pytest legs beside the tools (TEST_JOBS=1: one after the other)
+	@$(MAKE) --no-print-directory test-lanes
+
+# Each lane runs its stages in order (one sub-make per stage: no two stages of a lane at once),
+# stopping at its first failure.
+.PHONY: test-lanes test-lane-pytest test-lane-tools
+test-lanes:
+	@echo "make test: [$(TEST_LANE_PYTEST)] beside [$(TEST_LANE_TOOLS)]; each stage's output follows when it ends"
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-lane-pytest test-lane-tools
+test-lane-pytest:
+	@$(foreach stage,$(TEST_LANE_PYTEST),$(MAKE) --no-print-directory $(stage) &&) true
+test-lane-tools:
+	@$(foreach stage,$(TEST_LANE_TOOLS),$(MAKE) --no-print-directory $(stage) &&) true
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py --instructions
