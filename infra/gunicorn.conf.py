@@ -13,7 +13,9 @@ from http import HTTPStatus
 from typing import Any
 
 # gthread keeps connections alive: the ALB reuses them (its idle timeout is 60 s, so ours is
-# longer, or the ALB can send on a connection gunicorn just closed and answer 502).
+# longer, or the ALB can send on a connection gunicorn just closed and answer 502). Its
+# threads also run while one waits on the database: 1.9-2.1x the requests/s of sync workers
+# with the same processes (make bench-container; docs/scaling.md, the container's worker model).
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
