@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import traceback
@@ -25,9 +26,55 @@ _RECORD_FIELDS = frozenset(
 # The one underscored extra that is written: a CloudWatch Embedded Metric Format directive
 # (apps.common.metrics).
 _EMF = "_aws"
+# The one underscored extra carrying a line's metric values and directive together
+# (apps.common.metrics.LineMetrics): its members go into the root, its directive last.
+_METRICS = "_metrics"
 # The Root of Lambda's per-invocation `_X_AMZN_TRACE_ID`, for lines written outside any
 # request context (apps.common.tracing reads it for requests).
 _TRACE_ROOT = re.compile(r"(?:^|;)Root=(1-[0-9a-f]{8}-[0-9a-f]{24})(?:;|$)")
+
+
+class LineMetrics:
+    """A log line's metrics: the dimension and metric values, and the `_aws` member naming
+    them (None when metrics are off); made by apps.common.metrics.line_metrics.
+
+    Passed as the one `extra={"_metrics": ...}` of a log call: the formatter writes `members`
+    into the line's root and `aws` last. One record attribute for the lot, where a member
+    per attribute made every line pay for a dozen more attribute checks and copies.
+    """
+
+    __slots__ = ("aws", "members")
+
+    def __init__(self, members: dict[str, Any], aws: dict[str, Any] | None) -> None:
+        self.members = members
+        self.aws = aws
+
+    def __repr__(self) -> str:
+        return f"LineMetrics({self.members!r}, {self.aws!r})"
+
+
+# The whole seconds of the last line's timestamp, and their ISO text: lines come many a
+# second, and a datetime per line cost more than the rest of the timestamp.
+_second: tuple[float, str] = (math.nan, "")
+
+
+def iso_timestamp(created: float) -> str:
+    """`created` (a LogRecord's) as `datetime.fromtimestamp(created, UTC).isoformat(
+    timespec="milliseconds")` writes it, the same text to the character."""
+    global _second
+    # datetime rounds to the microsecond (half to even) before it truncates to the
+    # millisecond; a rounding up to a whole second carries into the seconds.
+    fraction, whole = math.modf(created)
+    micros = round(fraction * 1e6)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    elif micros < 0:
+        whole, micros = whole - 1, micros + 1_000_000
+    seconds, text = _second
+    if whole != seconds:
+        text = datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (whole, text)  # one tuple, so a thread reads the pair it was written with
+    return f"{text}.{micros // 1000:03d}+00:00"
 
 
 class JSONFormatter(logging.Formatter):
@@ -35,9 +82,7 @@ class JSONFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "timestamp": iso_timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -52,7 +97,10 @@ class JSONFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key in _RECORD_FIELDS:
                 continue
-            if key == _EMF:
+            if key == _METRICS and isinstance(value, LineMetrics):
+                doc.update(value.members)
+                emf = value.aws
+            elif key == _EMF:
                 emf = value
             elif not key.startswith("_"):
                 doc[key] = value

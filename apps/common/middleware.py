@@ -27,8 +27,16 @@ from apps.common.errors import (
     message_for,
     service_unavailable,
 )
-from apps.common.logging import request_context
-from apps.common.metrics import PLANS, REQUESTS, QueryCounter, emf_members, plan_label, route_label
+from apps.common.logging import LineMetrics, request_context
+from apps.common.metrics import (
+    METRICS_EXTRA,
+    PLANS,
+    REQUESTS,
+    QueryCounter,
+    line_metrics,
+    plan_label,
+    route_label,
+)
 from apps.common.views import HealthView
 
 access_logger = logging.getLogger("gatewayproject.request")
@@ -88,17 +96,24 @@ class RequestContextMiddleware:
                 fields["tokenUserId"] = token_user
             if rejected := getattr(request, "api_key_rejected", None):
                 fields["keyRejected"] = rejected
-            fields |= _request_metrics(request, response.status_code, duration_ms, queries)
+            fields[METRICS_EXTRA] = _request_metrics(
+                request, response.status_code, duration_ms, queries
+            )
             access_logger.info("request", extra=fields)
             return response
         finally:
             request_context.reset(token)
 
 
+# The metric groups of a request's line: every request's, and a metered one's.
+_UNMETERED = (REQUESTS,)
+_METERED = (REQUESTS, PLANS)
+
+
 def _request_metrics(
     request: HttpRequest, status: int, duration_ms: float, queries: QueryCounter
-) -> dict[str, object]:
-    """The request's metric members (apps.common.metrics.REQUESTS, and PLANS if metered)."""
+) -> LineMetrics:
+    """The request's metrics (apps.common.metrics.REQUESTS, and PLANS if metered)."""
     metrics: dict[str, object] = {
         "Route": route_label(
             request.method, request.path_info, getattr(request, "resolver_match", None)
@@ -110,21 +125,16 @@ def _request_metrics(
         "DBQueries": queries.count,
         "DBTime": round(queries.seconds * 1000, 3),
     }
-    groups = [REQUESTS]
+    # Set by the usage-plan throttle (apps.api_keys.throttling) for every metered request.
     metered = getattr(request, "usage_metered", None)
-    if metered is not None:
-        # Set by the usage-plan throttle (apps.api_keys.throttling) for every metered request.
-        reason = getattr(getattr(request, "api_key_admission", None), "reason", None)
-        metrics |= {
-            "Plan": plan_label(metered.plan),
-            "PlanRequests": 1,
-            "Throttled": int(reason == "throttle"),
-            "QuotaRefused": int(reason == "quota"),
-        }
-        groups.append(PLANS)
-    if (aws := emf_members(groups)) is not None:
-        metrics["_aws"] = aws
-    return metrics
+    if metered is None:
+        return line_metrics(_UNMETERED, metrics)
+    reason = getattr(getattr(request, "api_key_admission", None), "reason", None)
+    metrics["Plan"] = plan_label(metered.plan)
+    metrics["PlanRequests"] = 1
+    metrics["Throttled"] = int(reason == "throttle")
+    metrics["QuotaRefused"] = int(reason == "quota")
+    return line_metrics(_METERED, metrics)
 
 
 class HealthCheckMiddleware:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
-from apps.common.logging import JSONFormatter, request_context
+from apps.common.logging import JSONFormatter, LineMetrics, iso_timestamp, request_context
+from apps.common.metrics import METRICS_EXTRA, REQUESTS, line_metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +67,62 @@ def test_json_formatter_includes_context_extras_and_traceback() -> None:
     assert doc["errorType"] == "RuntimeError"
     assert any("boom" in line for line in doc["stackTrace"])
     assert "\n" not in line
+
+
+@pytest.mark.parametrize(
+    "created",
+    [
+        1796508036.0,
+        1796508036.420,
+        1796508036.0019996,  # rounds up across a millisecond
+        1796508036.9999996,  # rounds up across a second
+        1796508036.9995,
+        1796543999.99999995,  # across a day, as a float holds it
+        0.0005,
+    ],
+)
+def test_iso_timestamp_writes_what_datetime_writes(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+
+    assert iso_timestamp(created) == expected
+    assert iso_timestamp(created) == expected  # and again, from the cached seconds
+
+
+@given(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False))
+def test_iso_timestamp_matches_datetime_for_any_time(created: float) -> None:
+    assert iso_timestamp(created) == datetime.fromtimestamp(created, UTC).isoformat(
+        timespec="milliseconds"
+    )
+
+
+def test_line_metrics_are_one_record_attribute_and_root_members_of_the_line() -> None:
+    logger = logging.getLogger("gatewayproject.tests.metrics")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        members = {"Route": "GET /v1/pets/{pk}", "Requests": 1, "Latency": 1.5}
+        logger.warning(
+            "request",
+            extra={"status": 200, METRICS_EXTRA: line_metrics((REQUESTS,), dict(members))},
+        )
+        logger.warning("off", extra={METRICS_EXTRA: LineMetrics(dict(members), None)})
+    finally:
+        logger.removeHandler(handler)
+
+    on, off = records
+    assert not hasattr(on, "Route")  # one attribute for the lot, not one per member
+    line = JSONFormatter().format(on)
+    doc = json.loads(line)
+    assert list(doc)[-5:] == ["status", "Route", "Requests", "Latency", "_aws"]
+    assert {key: doc[key] for key in members} == members
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][1] == {
+        "Name": "Latency",
+        "Unit": "Milliseconds",
+    }
+    doc_off = json.loads(JSONFormatter().format(off))
+    assert "_aws" not in doc_off
+    assert {key: doc_off[key] for key in members} == members
+    assert "_metrics" not in doc
+    assert "_metrics" not in doc_off
