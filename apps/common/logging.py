@@ -34,6 +34,20 @@ _METRICS = "_metrics"
 _TRACE_ROOT = re.compile(r"(?:^|;)Root=(1-[0-9a-f]{8}-[0-9a-f]{24})(?:;|$)")
 
 
+def log_line(logger: logging.Logger, level: int, message: str, fields: dict[str, Any]) -> None:
+    """`logger.log(level, message, extra=fields)` without looking up the caller's frame.
+
+    For the lines written on every request (the access line): the JSON line never shows
+    where it was logged from, and finding the calling frame (`Logger.findCaller`, the
+    Logging HOWTO's "Optimization" section) cost more than making the record. The record's
+    pathname is this module's, its line number 0.
+    """
+    if logger.isEnabledFor(level):
+        logger.handle(
+            logger.makeRecord(logger.name, level, __file__, 0, message, (), None, extra=fields)
+        )
+
+
 class LineMetrics:
     """A log line's metrics: the dimension and metric values, and the `_aws` member naming
     them (None when metrics are off); made by apps.common.metrics.line_metrics.

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from apps.common.conf import app_settings
-from apps.common.logging import LineMetrics
+from apps.common.logging import LineMetrics, log_line
 
 logger = logging.getLogger("gatewayproject.metrics")
 
@@ -185,7 +185,7 @@ def emit(
 ) -> None:
     """Write one log line with `group`'s metrics (`values`), its dimensions and properties."""
     found = line_metrics((group,), {**dimensions, **values})
-    logger.info(message, extra={**properties, METRICS_EXTRA: found})
+    log_line(logger, logging.INFO, message, {**properties, METRICS_EXTRA: found})
 
 
 # --- Dimension values: bounded, and valid (1-1024 ASCII characters, none a control one) ----

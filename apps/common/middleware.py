@@ -27,7 +27,7 @@ from apps.common.errors import (
     message_for,
     service_unavailable,
 )
-from apps.common.logging import LineMetrics, request_context
+from apps.common.logging import LineMetrics, log_line, request_context
 from apps.common.metrics import (
     METRICS_EXTRA,
     PLANS,
@@ -99,7 +99,7 @@ class RequestContextMiddleware:
             fields[METRICS_EXTRA] = _request_metrics(
                 request, response.status_code, duration_ms, queries
             )
-            access_logger.info("request", extra=fields)
+            log_line(access_logger, logging.INFO, "request", fields)
             return response
         finally:
             request_context.reset(token)

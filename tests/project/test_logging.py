@@ -11,7 +11,13 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apps.common.logging import JSONFormatter, LineMetrics, iso_timestamp, request_context
+from apps.common.logging import (
+    JSONFormatter,
+    LineMetrics,
+    iso_timestamp,
+    log_line,
+    request_context,
+)
 from apps.common.metrics import METRICS_EXTRA, REQUESTS, line_metrics
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +132,26 @@ def test_line_metrics_are_one_record_attribute_and_root_members_of_the_line() ->
     assert {key: doc_off[key] for key in members} == members
     assert "_metrics" not in doc
     assert "_metrics" not in doc_off
+
+
+def test_log_line_writes_what_logger_log_writes_and_respects_the_level() -> None:
+    logger = logging.getLogger("gatewayproject.tests.log_line")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        log_line(logger, logging.INFO, "request", {"status": 200, "path": "/v1/pets"})
+        logger.info("request", extra={"status": 200, "path": "/v1/pets"})
+        log_line(logger, logging.DEBUG, "not written", {"status": 500})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+
+    fast, usual = records  # the DEBUG line was below the logger's level
+    lines = [json.loads(JSONFormatter().format(record)) for record in (fast, usual)]
+    for line in lines:
+        del line["timestamp"]
+    assert lines[0] == lines[1]
+    assert (fast.status, fast.path) == (200, "/v1/pets")
