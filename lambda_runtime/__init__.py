@@ -13,6 +13,6 @@ Public surface (what the template, Zappa and other code may name):
 - `lambda_runtime.aws_secrets`: `<NAME>_SECRET_ARN` resolution for the production settings.
 - `lambda_runtime.stage.stage_prefix`: the stage-prefix policy (`API_GATEWAY_STAGE_PREFIX`).
 
-`wsgi` (environ building), `commands` (the manage allow-list) and `authorizer` (the key
-authorizer's per-call plumbing) are internal.
+`wsgi` (environ building), `commands` (the manage allow-list), `authorizer` (the key
+authorizer's per-call plumbing) and `lazy` (modules whose code runs on first use) are internal.
 """

@@ -21,7 +21,16 @@ from typing import Any
 from django.core.wsgi import get_wsgi_application
 from django.urls import reverse
 
+from lambda_runtime.lazy import import_lazily
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gatewayproject.settings.production")
+
+# DRF imports PyYAML and uritemplate at start-up whenever they are installed
+# (rest_framework.compat), but only the OpenAPI document uses them (drf-spectacular needs
+# both): running PyYAML's modules (its resolver compiles dozens of patterns) was ~4% of the
+# instructions to the first keyed response.
+for _name in ("yaml", "uritemplate"):
+    import_lazily(_name)
 
 # Init creates ~150,000 long-lived objects (modules, classes, URL patterns); garbage
 # collection while importing them finds nothing to free and slows a cold start by ~20%.

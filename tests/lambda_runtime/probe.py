@@ -18,8 +18,8 @@ from typing import Any
 
 MARKER = "--- first request ---"
 # What only the OpenAPI document needs: drf-spectacular's generator and views, the project's
-# schema module and, through drf-spectacular's plumbing, DRF's test client, django.test and
-# unittest.
+# schema module, through drf-spectacular's plumbing DRF's test client, django.test and
+# unittest, and the code of PyYAML and uritemplate (DRF imports both, lambda_runtime.lazy).
 GENERATOR_MODULES = (
     "apps.common.schema",
     "django.test",
@@ -29,6 +29,8 @@ GENERATOR_MODULES = (
     "drf_spectacular.views",
     "rest_framework.test",
     "unittest",
+    "uritemplate.api",
+    "yaml.resolver",
 )
 
 
