@@ -193,12 +193,23 @@ def environ_v1(event: dict[str, Any], body: bytes) -> dict[str, Any]:
         body,
         identity.get("sourceIp"),
     )
-    _set_headers(environ, event.get("headers", {}) or {})
-    if multi := event.get("multiValueHeaders"):
-        for name, values in multi.items():
-            value = ", ".join(values) if isinstance(values, list) else ""
-            if key := _environ_key(name):
-                environ[key] = _wsgi_str(value)
+    headers = event.get("headers", {}) or {}
+    multi = event.get("multiValueHeaders")
+    if not multi:
+        _set_headers(environ, headers)
+        return _from_environ(environ)
+    # Every name in `multiValueHeaders` overwrites what `headers` set for it, and API
+    # Gateway sends every header in both: set only the names `headers` alone has (usually
+    # none) instead of setting each header twice.
+    if only_single := headers.keys() - multi.keys():
+        _set_headers(environ, {name: headers[name] for name in headers if name in only_single})
+    for name, values in multi.items():
+        value = ", ".join(values) if isinstance(values, list) else ""
+        key = _KEYS.get(name)  # _environ_key and _wsgi_str, inlined as in _set_headers
+        if key is None:
+            key = _environ_key(name)
+        if key:
+            environ[key] = value if value.isascii() else value.encode().decode("latin-1")
     return _from_environ(environ)
 
 

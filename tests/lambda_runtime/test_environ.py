@@ -117,6 +117,16 @@ def _variants() -> dict[str, Callable[[], dict[str, Any]]]:
         event["multiValueHeaders"]["X-Odd"] = "not a list"
         return event
 
+    def rest_headers_beyond_the_multi_value_map() -> dict[str, Any]:
+        # Names only in `headers` (in any case), names in both with different values: the
+        # multi-value map wins for its names, `headers` (its last case variant) for the rest.
+        event = events.rest(path="/v1/echo", headers={"Accept": ["a", "b"], "X-Both": ["m"]})
+        event["headers"].update(
+            {"X-Only": "1", "x-only": "2", "X-Both": "single", "ACCEPT": "z", "x_under": "u"}
+        )
+        event["multiValueHeaders"]["X-Note"] = ["café", "☕"]
+        return event
+
     def http_api_v1() -> dict[str, Any]:
         return events.load(events.HTTP_API_V1)
 
@@ -136,6 +146,7 @@ def _variants() -> dict[str, Callable[[], dict[str, Any]]]:
         "v2 host with port": v2_host_with_port,
         "v2 without host": v2_no_host,
         "REST multi-value": rest_multi,
+        "REST headers beyond the multi-value map": rest_headers_beyond_the_multi_value_map,
         "HTTP API payload 1.0": http_api_v1,
         "ALB repeated headers": alb_multi_repeats,
         "ALB multi-value query": alb_query,
