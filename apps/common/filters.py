@@ -67,6 +67,10 @@ class StrictSearchFilter(SearchFilter):
 
     def get_search_terms(self, request: Request) -> list[str]:
         value = request.query_params.get(self.search_param, "")
+        if not value:
+            # No search, as on almost every request (DRF runs filters on detail routes too):
+            # DRF's answer for "" is [] too, after building and running a CharField.
+            return []
         if "\x00" in value:
             raise ValidationError({self.search_param: ["Null characters are not allowed."]})
         return list(super().get_search_terms(request))

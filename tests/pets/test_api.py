@@ -596,3 +596,19 @@ def test_anonymous_requests_are_rejected(anon_client: APIClient, method: str) ->
     assert response.status_code in (401, 403)
     assert set(response.json()) == {"message"}
     assert not Pet.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["", "?search=", "?search=%20"])
+def test_no_search_term_lists_every_pet(api: APIClient, user, query: str) -> None:
+    PetFactory(owner=user, name="Rex")
+    PetFactory(owner=user, name="Tom")
+
+    assert api.get(f"/v1/pets{query}").json()["count"] == 2
+
+
+def test_search_applies_to_a_detail_route(api: APIClient, user) -> None:
+    pet = PetFactory(owner=user, name="Rex")
+
+    assert api.get(f"/v1/pets/{pet.pk}?search=").status_code == 200
+    assert api.get(f"/v1/pets/{pet.pk}?search=Re").status_code == 200
+    assert api.get(f"/v1/pets/{pet.pk}?search=Tom").status_code == 404
