@@ -2,9 +2,10 @@
 
 PostgreSQL's statement_timeout and libpq's connect_timeout bound a server that is slow; they
 cannot bound one that accepted the connection and went silent (a stuck proxy, a frozen
-host): the thread would wait for a reply forever. One watchdog thread per process wakes
-every WATCHDOG_INTERVAL and, for every armed deadline that has passed, shuts the socket of
-the waiting thread's PostgreSQL connection (or interrupts its SQLite call). The blocked call
+host): the thread would wait for a reply forever. One watchdog thread per process wakes when
+the earliest armed deadline falls due (and every WATCHDOG_INTERVAL while none is armed) and,
+for every deadline that has passed, shuts the socket of the waiting thread's PostgreSQL
+connection (or interrupts its SQLite call). The blocked call
 then fails at once with an OperationalError, which the project answers with a JSON 503; the
 broken connection fails Django's health check and is replaced on the next request.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import socket
 import threading
@@ -26,7 +28,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 logger = logging.getLogger(__name__)
 
-WATCHDOG_INTERVAL = 0.1
+# While no deadline is armed, the watchdog looks again this often; an armed one is enforced
+# when it falls due, whatever this is.
+WATCHDOG_INTERVAL = 1.0
 
 
 def interrupt(wrapper: BaseDatabaseWrapper) -> bool:
@@ -50,14 +54,25 @@ def interrupt(wrapper: BaseDatabaseWrapper) -> bool:
 
 
 class Watchdog:
-    """Deadlines armed by request threads, enforced by one daemon thread per process."""
+    """Deadlines armed by request threads, enforced by one daemon thread per process.
+
+    The thread sleeps until the earliest armed deadline falls due, not in short polls: a
+    request that meets its deadline (nearly all of them) costs it no wake-up, and a steady
+    stream of requests wakes it about once per deadline length (each new deadline is due
+    after the one it sleeps towards).
+    """
 
     def __init__(self, interval: float = WATCHDOG_INTERVAL) -> None:
         self.interval = interval
         self.fired = 0
+        self.wakeups = 0  # times the thread looked at the armed deadlines
         self._armed: dict[int, tuple[float, list[BaseDatabaseWrapper]]] = {}
         self._ids = itertools.count()
         self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        # When the thread looks next (monotonic): arm() wakes it only for a deadline due
+        # sooner (the first one, or a shorter one than it sleeps towards).
+        self._wake_at = -math.inf
         self._pid: int | None = None
 
     def arm(self, seconds: float) -> int:
@@ -66,9 +81,13 @@ class Watchdog:
         # The thread's own wrappers (connections are per thread), created if need be: cheap,
         # no connection is opened until a query needs one.
         wrappers = [connections[alias] for alias in connections]
+        due = time.monotonic() + seconds
         with self._lock:
             token = next(self._ids)
-            self._armed[token] = (time.monotonic() + seconds, wrappers)
+            self._armed[token] = (due, wrappers)
+            if due < self._wake_at:
+                self._wake_at = due
+                self._wakeup.notify()
         return token
 
     def disarm(self, token: int) -> None:
@@ -80,12 +99,15 @@ class Watchdog:
     def check(self, now: float) -> int:
         """Enforce every deadline that has passed by `now`; how many fired."""
         with self._lock:
-            expired = [token for token, (due, _) in self._armed.items() if due <= now]
-            for token in expired:
-                _, wrappers = self._armed.pop(token)
-                if any([interrupt(wrapper) for wrapper in wrappers]):
-                    self.fired += 1
-                    logger.warning("Database deadline passed: connection interrupted")
+            return self._enforce(now)
+
+    def _enforce(self, now: float) -> int:
+        expired = [token for token, (due, _) in self._armed.items() if due <= now]
+        for token in expired:
+            _, wrappers = self._armed.pop(token)
+            if any([interrupt(wrapper) for wrapper in wrappers]):
+                self.fired += 1
+                logger.warning("Database deadline passed: connection interrupted")
         return len(expired)
 
     def _ensure_running(self) -> None:
@@ -93,14 +115,22 @@ class Watchdog:
             return
         with self._lock:  # First use in this process (a forked worker starts its own).
             if self._pid != os.getpid():
+                self._wake_at = -math.inf  # No thread sleeps here yet (or after a fork).
                 thread = threading.Thread(target=self._run, name="db-deadlines", daemon=True)
                 thread.start()
                 self._pid = os.getpid()
 
     def _run(self) -> None:
-        while True:
-            time.sleep(self.interval)
-            self.check(time.monotonic())
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                self.wakeups += 1
+                self._enforce(now)
+                self._wake_at = min(
+                    (due for due, _ in self._armed.values()), default=now + self.interval
+                )
+                # Releases the lock while it waits; arm() notifies for a sooner deadline.
+                self._wakeup.wait(max(0.0, self._wake_at - now))
 
 
 watchdog = Watchdog()

@@ -18,8 +18,7 @@ from django.core.exceptions import (
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 
-from apps.common import tracing
-from apps.common.deadlines import deadline
+from apps.common import deadlines, tracing
 from apps.common.errors import (
     DATABASE_UNAVAILABLE,
     error_json,
@@ -169,8 +168,16 @@ class DatabaseDeadlineMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with deadline(settings.DATABASE_TIMEOUTS["REQUEST"]):
+        # deadlines.deadline() without its context manager: this runs on every request.
+        seconds = settings.DATABASE_TIMEOUTS["REQUEST"]
+        if seconds <= 0:
             return self.get_response(request)
+        watchdog = deadlines.watchdog  # looked up here, so a test can swap it
+        token = watchdog.arm(seconds)
+        try:
+            return self.get_response(request)
+        finally:
+            watchdog.disarm(token)
 
 
 class JSONErrorMiddleware:

@@ -253,3 +253,45 @@ def test_health_runs_under_its_own_deadline(monkeypatch: pytest.MonkeyPatch) -> 
     assert Client().get("/health").status_code == 200
     assert seen
     assert max(seen) <= 4  # 3 s connect + this, within a load balancer's 5 s
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deadline_sooner_than_the_watchdogs_next_look_still_fires_on_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lazy = Watchdog(interval=120)  # idle, it would look again in two minutes
+    monkeypatch.setattr("apps.common.deadlines.watchdog", lazy)
+    with deadline(60):  # the thread now sleeps towards this one's due time
+        pass
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+        backend = connection.connection.info.backend_pid
+    started = time.monotonic()
+
+    with pytest.raises(OperationalError), deadline(0.5), connection.cursor() as cursor:
+        cursor.execute(_blocking_query())
+
+    assert time.monotonic() - started < 30
+    assert lazy.fired == 1
+    connection.close()
+    if backend is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+
+@pytest.mark.django_db
+def test_deadlines_that_are_met_do_not_wake_the_watchdog(monkeypatch: pytest.MonkeyPatch) -> None:
+    watch = Watchdog(interval=0.05)  # looks often while idle, not while a deadline is armed
+    monkeypatch.setattr("apps.common.deadlines.watchdog", watch)
+    with deadline(60):
+        time.sleep(0.2)  # the thread's first look, then it sleeps towards the deadline
+        woken = watch.wakeups
+        for _ in range(20):  # requests that meet theirs, each due after the first
+            with deadline(60), connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        time.sleep(0.5)
+
+        assert watch.wakeups == woken
+    assert watch.fired == 0
