@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from apps.api_keys import conf, lookup
 from apps.api_keys.models import APIKey, KeyMeter, MeterFields, UsagePlan
@@ -225,28 +225,32 @@ class DatabaseUsageStore:
         recheck: bool,
     ) -> tuple[Any, ...] | None:
         plan = key.plan
+        # This thread's connection, looked up once: each `connection.<name>` goes through
+        # the per-thread proxy again, and this runs on every metered request.
+        db = connections[DEFAULT_DB_ALIAS]
+        ops = db.ops
         params: dict[str, Any] = {
             "key_id": key.pk,
-            "now": connection.ops.adapt_datetimefield_value(now),
-            "period": connection.ops.adapt_datetimefield_value(start),
-            "day": connection.ops.adapt_datefield_value(today),
+            "now": ops.adapt_datetimefield_value(now),
+            "period": ops.adapt_datetimefield_value(start),
+            "day": ops.adapt_datefield_value(today),
         }
         if self.bucket:
             params |= {"now_ts": now.timestamp(), "rate": float(plan.rate), "burst": plan.burst}
         if plan.limit is not None:
             params["limit"] = plan.limit
         if recheck:
-            updated_at = connection.ops.adapt_datetimefield_value(plan.updated_at)
+            updated_at = ops.adapt_datetimefield_value(plan.updated_at)
             params |= {"false": False, "true": True, "plan_id": plan.pk}
             params["plan_updated_at"] = updated_at
         sql = admission_sql(
             bucket=self.bucket,
             quota=plan.limit is not None,
-            vendor=connection.vendor,
+            vendor=db.vendor,
             meter=type(key.meter),
             recheck=recheck,
         )
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             # fetchall() runs the statement to completion, so SQLite commits it now.
             rows = cursor.fetchall()
