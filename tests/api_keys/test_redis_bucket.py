@@ -6,7 +6,6 @@ Every key written here has a prefix unique to the test, and only those keys are 
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -19,21 +18,14 @@ from apps.api_keys.counters import QUOTA, THROTTLE, get_usage_store
 from apps.api_keys.models import APIKey, KeyMeter
 from apps.api_keys.redis_bucket import RedisUsageStore
 from tests.api_keys.clock import START, FakeClock
+from tests.redis_service import REDIS_URL, redis_or_skip
 
 pytestmark = pytest.mark.django_db
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="module")
 def redis_client() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required when CI is set: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}); set CI=1 to require it")
+    client = redis_or_skip()
     return client
 
 

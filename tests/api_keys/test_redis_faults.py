@@ -5,7 +5,6 @@ stalls connections."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,8 +14,8 @@ import redis
 
 from apps.api_keys import redis_bucket
 from apps.api_keys.counters import get_usage_store
-from tests.api_keys.test_redis_bucket import REDIS_URL
 from tests.faults import FaultProxy
+from tests.redis_service import redis_or_skip
 
 # Fault suite (docs/hardening.md): runs on SQLite and in the PostgreSQL leg.
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
@@ -24,13 +23,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 @pytest.fixture
 def redis_client() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required when CI is set: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}); set CI=1 to require it")
+    client = redis_or_skip()
     return client
 
 

@@ -4,12 +4,10 @@ written at most once per REFUSAL_FLUSH_SECONDS; admitted requests write nothing.
 from __future__ import annotations
 
 import datetime
-import os
 import uuid
 from typing import Any
 
 import pytest
-import redis
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.api_keys import refusals
 from apps.api_keys.models import DailyRefusals, KeyMeter, UserDailyRefusals
 from tests.api_keys.clock import START, FakeClock
+from tests.redis_service import REDIS_URL, redis_or_skip
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
@@ -206,14 +205,8 @@ def test_other_reasons_are_not_counted(make_key) -> None:
 def test_a_request_throttled_in_redis_is_counted_too(
     make_key, key_client, clock, settings: Any
 ) -> None:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {url} is required when CI is set: {exc}")
-        pytest.skip(f"Redis is not reachable at {url} ({exc}); set CI=1 to require it")
+    url = REDIS_URL
+    client = redis_or_skip()
     prefix = f"test-apikeys-{uuid.uuid4().hex}"
     settings.API_KEYS = {**settings.API_KEYS, "REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
     key = make_key(rate=0.001, burst=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,21 +12,15 @@ import redis
 
 from apps.idempotency.redis_store import RedisStore
 from apps.idempotency.stores import DatabaseStore, IdempotencyStore
+from tests.redis_service import REDIS_URL, redis_or_skip
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 START = datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(scope="session")
 def redis_client() -> redis.Redis:
     """The real Redis; skipped when unreachable, unless CI is set (then it fails)."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required when CI is set: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}); set CI=1 to require it")
+    client = redis_or_skip()
     return client
 
 

@@ -4,21 +4,19 @@ plan staff assign (else the default plan) and the daily history the admin charts
 from __future__ import annotations
 
 import datetime
-import os
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import redis
 from django.contrib.auth import get_user_model
 
 from apps.api_keys import refusals
 from apps.api_keys.models import UsagePlan, UserDailyRefusals, UserDailyUsage, UserMeter
 from apps.identity.models import IdentityLink
 from tests.api_keys.factories import UsagePlanFactory
-from tests.api_keys.test_redis_bucket import REDIS_URL
 from tests.identity.conftest import ISSUER, Invoke, body, claims_for, jwt_event
+from tests.redis_service import REDIS_URL, redis_or_skip
 
 pytestmark = pytest.mark.django_db
 
@@ -151,13 +149,7 @@ def test_staff_assign_a_plan_without_touching_the_counters(
 def test_with_redis_a_token_user_has_a_bucket_of_its_own(
     invoke: Invoke, clock: Any, settings: Any
 ) -> None:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required when CI is set: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc})")
+    client = redis_or_skip()
     prefix = f"test-identity-{uuid.uuid4().hex}"
     settings.API_KEYS = {**settings.API_KEYS, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
     try:

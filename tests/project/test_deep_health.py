@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,7 +13,6 @@ from typing import Any
 
 import boto3
 import pytest
-import redis
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
@@ -22,12 +20,12 @@ from django.test import Client
 from moto import mock_aws
 
 from apps.common import health
+from tests.redis_service import REDIS_URL, redis_or_skip
 
 pytestmark = pytest.mark.django_db
 
 REGION = "eu-west-1"
 BUCKET = "deep-health-test-bucket"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(autouse=True)
@@ -239,12 +237,7 @@ def test_a_separate_idempotency_redis_is_checked_too(settings: Any) -> None:
 
 
 def test_a_reachable_redis_is_ok(settings: Any) -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required when CI is set: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}); set CI=1 to require it")
+    redis_or_skip()
     settings.API_KEYS = {**settings.API_KEYS, "REDIS_URL": REDIS_URL}
     settings.IDEMPOTENCY = {**settings.IDEMPOTENCY, "REDIS_URL": REDIS_URL}
 
