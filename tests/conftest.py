@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
@@ -51,16 +52,37 @@ BOTH_DATABASES_MODULES = frozenset(
         "tests/project/test_database_timeouts.py",
     }
 )
+# Modules whose module-scoped fixtures start servers or processes (rungateway, gunicorn,
+# runserver, redis-server, a production-settings interpreter). Under pytest-xdist each runs
+# whole on one worker, before the single tests (`pytest_xdist_make_scheduler` below), so its
+# fixtures start once per run, not once on every worker that drew one of its tests. None may
+# use a transactional database: pytest-django runs those last because they empty every table
+# (the plans the migrations made included), and going first they would do it under the
+# tests that follow on the same worker.
+SHARED_SERVER_MODULES = frozenset(
+    {
+        "tests/api_keys/test_redis_acl.py",
+        "tests/lambda_runtime/test_handler.py",
+        "tests/localgateway/test_rungateway.py",
+        "tests/localgateway/test_stack.py",
+        "tests/localgateway/test_upstream.py",
+        "tests/project/test_chunked.py",
+        "tests/project/test_container.py",
+        "tests/realtime/test_live.py",
+    }
+)
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # A renamed module would silently drop out of the PostgreSQL leg: fail loudly instead.
-    missing = sorted(m for m in BOTH_DATABASES_MODULES if not (ROOT / m).is_file())
-    if missing:
-        raise pytest.UsageError(
-            f"tests/conftest.py BOTH_DATABASES_MODULES names missing files: {missing}"
-        )
+    for name, modules in [
+        ("BOTH_DATABASES_MODULES", BOTH_DATABASES_MODULES),
+        ("SHARED_SERVER_MODULES", SHARED_SERVER_MODULES),
+    ]:
+        missing = sorted(m for m in modules if not (ROOT / m).is_file())
+        if missing:
+            raise pytest.UsageError(f"tests/conftest.py {name} names missing files: {missing}")
 
 
 @functools.cache
@@ -85,10 +107,42 @@ def _default_url_prefix() -> Iterator[None]:
     set_urlconf(None)
 
 
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(fixtures & {"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _runs_on_both_databases(item.path):
             item.add_marker(pytest.mark.both_databases)
+        if item.path.relative_to(ROOT).as_posix() in SHARED_SERVER_MODULES and _transactional(item):
+            raise pytest.UsageError(
+                f"{item.nodeid} uses a transactional database: its module cannot be in "
+                "SHARED_SERVER_MODULES (tests/conftest.py), which xdist runs first"
+            )
+
+
+@pytest.hookimpl(optionalhook=True)  # without xdist (-p no:xdist) there is no such hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `-n` (xdist's default `--dist load`): every test on its own, as `load` does,
+    except that each SHARED_SERVER_MODULES module goes to one worker whole. Those units are
+    the longest, and xdist hands out the largest first, so they do not end the run last.
+    (xdist's own `loadgroup` marks do not group under pytest 9: it renames items through an
+    attribute pytest no longer reads.)"""
+    if config.getoption("dist") != "load":
+        return None  # an explicit --dist other than load is honoured as given
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedServerScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_SERVER_MODULES else nodeid
+
+    return SharedServerScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
