@@ -15,7 +15,6 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 
 from apps.common import deadlines, tracing
@@ -32,6 +31,7 @@ from apps.common.metrics import (
     PLANS,
     REQUESTS,
     QueryCounter,
+    count_queries,
     line_metrics,
     plan_label,
     route_label,
@@ -79,7 +79,7 @@ class RequestContextMiddleware:
         token = request_context.set(context)
         queries = QueryCounter()
         try:
-            with connection.execute_wrapper(queries):
+            with count_queries(queries):
                 response = self.get_response(request)
             response["X-Request-Id"] = request_id
             duration_ms = round((time.perf_counter() - started) * 1000, 3)

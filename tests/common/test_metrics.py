@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.signals import connection_created
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
@@ -329,3 +330,41 @@ def test_the_formatter_splices_the_directives_made_once_into_the_same_json() -> 
     assert "café" in line  # not escaped, as before
     assert {k: doc[k] for k in fields} == json.loads(json.dumps(fields))
     assert json.loads(JSONFormatter().format(odd))["_aws"] == odd.__dict__["_aws"]
+
+
+def test_queries_are_counted_on_the_threads_connection_after_it_reconnects(
+    lines: Lines,
+) -> None:
+    key = APIKeyFactory()
+    client = Client()
+    client.get("/v1/pets", HTTP_X_API_KEY=key.raw_key)  # connected, and announced
+    assert metrics._thread.connection is connections[DEFAULT_DB_ALIAS]
+    # A throwaway wrapper under the same alias (as PostgreSQL's _nodb_cursor may make)
+    # is not the thread's: queries never go through it, so it must not be remembered.
+    throwaway = connection.copy()
+    connection_created.send(sender=type(throwaway), connection=throwaway)
+    assert metrics._thread.connection is not throwaway
+
+    statements: list[str] = []
+
+    def record(execute: Any, sql: str, *args: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(record):
+        client.get("/v1/pets", HTTP_X_API_KEY=key.raw_key)
+
+    _, second = lines.access()
+    assert second["DBQueries"] == len(statements) > 0
+
+
+def test_queries_are_counted_in_a_thread_that_never_announced_a_connection(
+    lines: Lines,
+) -> None:
+    key = APIKeyFactory()
+    metrics._thread.__dict__.pop("connection", None)  # as in a thread that inherited one
+
+    Client().get("/v1/pets", HTTP_X_API_KEY=key.raw_key)
+
+    (line,) = lines.access()
+    assert line["DBQueries"] > 0
