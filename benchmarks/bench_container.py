@@ -24,6 +24,13 @@ Reported per variant: requests/s, p50 and p99 latency, the server processes' CPU
 request (from /proc), the client's, and ratios over ``floor-1x8`` (medians of per-round
 ratios).
 
+``--instructions N`` then counts instructions per request under callgrind in one serving
+process each (``floor-1x1``, ``floor-1xT``, ``sync-1``, ``gthread-1xT``): the counters are
+zeroed after a warm-up and dumped after N requests (the floor through its stdin, a gunicorn
+worker through a control path its config wrapper answers before the app). Exact on a loaded
+machine, but user space only: the kernel's connect, accept and close, and time spent
+waiting on the database, are not in it.
+
 Run: ``make bench-container`` (or ``.venv/bin/python benchmarks/bench_container.py --rounds 6``).
 """
 
@@ -304,8 +311,13 @@ def floor_child(threads: int) -> int:
 
     environ = wsgi_environ(os.environ["BENCH_PATH"], os.environ["BENCH_KEY"], threads > 1)
     call(application, environ)
+    client = callgrind_client() if os.environ.get("BENCH_CALLGRIND_LIB") else None
     protocol.write("ready\n")
     for line in sys.stdin:
+        if client is not None and line.strip() in ("zero", "dump"):
+            client.bench_zero() if line.strip() == "zero" else client.bench_dump(b"counted")
+            protocol.write("done\n")
+            continue
         count = int(line)
         if count <= 0:
             break
@@ -346,18 +358,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(variant: Variant, env: dict[str, str], log: IO[bytes]) -> None:
+def start(
+    variant: Variant,
+    env: dict[str, str],
+    log: IO[bytes],
+    prefix: tuple[str, ...] = (),
+    conf: Path = CONF,
+) -> None:
+    """Start the variant's processes, under `prefix` (valgrind) if given."""
     # Django's pool holds one connection per thread at most, as the template sets it.
     env = {**env, "DATABASE_POOL_MAX_SIZE": str(variant.threads)}
     if variant.kind == "floor":
-        command = [sys.executable, __file__, "--child-floor", str(variant.threads)]
+        command = [*prefix, sys.executable, __file__, "--child-floor", str(variant.threads)]
         for _ in range(variant.processes):
             variant.procs.append(popen(command, env, log, stdin=subprocess.PIPE))
         return
     variant.port = free_port()
     # The container's config file; the command line overrides only the bind address and
     # the worker model under test (gunicorn turns sync with threads > 1 into gthread).
-    command = [sys.executable, "-m", "gunicorn", "--config", str(CONF),
+    # Under valgrind a worker loads Django for minutes: gunicorn's 28 s would kill it.
+    timeout = ["--timeout", "3600"] if prefix else []
+    command = [*prefix, sys.executable, "-m", "gunicorn", "--config", str(conf), *timeout,
                "--bind", f"127.0.0.1:{variant.port}", "--workers", str(variant.processes),
                "--worker-class", variant.worker_class, "--threads", str(variant.threads),
                APP]  # fmt: skip
@@ -383,7 +404,7 @@ def wait_ready(variant: Variant, request: bytes, deadline: float) -> None:
         if variant.procs[0].poll() is not None:
             raise SystemExit(f"bench: {variant.name} exited; see its log")
         try:
-            http_round(variant.port, request, 1, 1, timeout=10)
+            http_round(variant.port, request, 1, 1, timeout=max(1.0, deadline - time.monotonic()))
             return
         except OSError:
             time.sleep(0.05)  # not listening yet
@@ -404,9 +425,8 @@ def stop(variants: list[Variant]) -> None:
                 proc.wait()
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes and their children (gunicorn's workers)."""
-    ticks = 0
+def process_stats() -> dict[int, list[str]]:
+    """/proc/<pid>/stat of every process, the fields after the command name."""
     stats: dict[int, list[str]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -415,9 +435,16 @@ def cpu_seconds(pids: list[int]) -> float:
             except OSError:
                 continue  # exited meanwhile
             stats[int(entry.name)] = text.rsplit(")", 1)[1].split()
-    for pid, fields in stats.items():
-        if pid in pids or int(fields[1]) in pids:
-            ticks += int(fields[11]) + int(fields[12])
+    return stats
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and their children (gunicorn's workers)."""
+    ticks = sum(
+        int(fields[11]) + int(fields[12])
+        for pid, fields in process_stats().items()
+        if pid in pids or int(fields[1]) in pids
+    )
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -472,6 +499,151 @@ def seed(env: dict[str, str]) -> tuple[str, str]:
     return f"/v1/pets/{pet_id}", key
 
 
+# --- Instructions: exact on a loaded machine, blind to waiting and to the kernel ------------
+
+# Keys kept for the whole count: under callgrind the requests take minutes, and the default
+# re-read every 30 s would land in some variants' counted requests and not others'.
+CALLGRIND_SETTINGS = """from gatewayproject.settings.production import *  # noqa
+API_KEYS = {**API_KEYS, "KEY_CACHE_SECONDS": 3600}  # noqa
+"""
+CALLGRIND_C = """#include <valgrind/callgrind.h>
+void bench_zero(void) { CALLGRIND_ZERO_STATS; }
+void bench_dump(const char *label) { CALLGRIND_DUMP_STATS_AT(label); }
+"""
+# The container's config plus, in each worker, two paths that zero and dump the counts
+# (a signal would reach whichever thread, and a worker's main thread may sleep for long).
+CALLGRIND_CONF = """import runpy
+_conf = runpy.run_path({conf!r})
+globals().update({{k: v for k, v in _conf.items() if not k.startswith("_")}})
+
+
+def post_worker_init(worker):
+    _conf["post_worker_init"](worker)
+    worker.wsgi = runpy.run_path({bench!r})["callgrind_control"](worker.wsgi)
+"""
+CONTROL = "/__callgrind__/"
+
+
+def callgrind_client() -> Any:
+    import ctypes
+
+    return ctypes.CDLL(os.environ["BENCH_CALLGRIND_LIB"])
+
+
+def callgrind_control(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """The worker's WSGI app, with GET /__callgrind__/zero and /dump in front of it."""
+    client = callgrind_client()
+
+    def control(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ["PATH_INFO"]
+        if not path.startswith(CONTROL):
+            return app(environ, start_response)
+        if path.endswith("zero"):
+            client.bench_zero()
+        else:
+            client.bench_dump(b"counted")
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    return control
+
+
+def counters(variant: Variant, command: str) -> None:
+    """Zero or dump the serving process's counts; returns once it has."""
+    if variant.kind == "gunicorn":
+        request = f"GET {CONTROL}{command} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+        http_round(variant.port, request, 1, 1, timeout=600)
+        return
+    for proc in variant.procs:
+        if proc.stdin is None:
+            raise SystemExit("bench: a floor process without a pipe")
+        proc.stdin.write(f"{command}\n".encode())
+        proc.stdin.flush()
+        read_line(proc, 600)
+
+
+def serving_pid(variant: Variant) -> int:
+    """The process that serves the requests: the floor's, or gunicorn's one worker."""
+    master = variant.procs[0].pid
+    if variant.kind == "floor":
+        return master
+    workers = [pid for pid, fields in process_stats().items() if int(fields[1]) == master]
+    if len(workers) != 1:
+        raise SystemExit(f"bench: {variant.name} has workers {workers}, expected one")
+    return workers[0]
+
+
+def instructions(
+    env: dict[str, str], request: bytes, args: argparse.Namespace, workdir: Path, log: IO[bytes]
+) -> dict[str, float]:
+    """Instructions per request of each variant's serving process under callgrind: the
+    counters zeroed after a warm-up, dumped after `args.instructions` requests."""
+    valgrind, cc = shutil.which("valgrind"), shutil.which("cc")
+    if valgrind is None or cc is None:
+        print("instructions: valgrind or a C compiler not found; skipped")
+        return {}
+    (workdir / "callgrind_settings.py").write_text(CALLGRIND_SETTINGS)
+    (workdir / "callgrind.c").write_text(CALLGRIND_C)
+    lib, conf = workdir / "callgrind.so", workdir / "callgrind_gunicorn.conf.py"
+    compile_lib = [cc, "-O1", "-shared", "-fPIC", "-o", str(lib), str(workdir / "callgrind.c")]
+    subprocess.run(compile_lib, check=True)  # noqa: S603
+    conf.write_text(CALLGRIND_CONF.format(conf=str(CONF), bench=__file__))
+    env = {**env, "PYTHONHASHSEED": "0", "PYTHONPATH": str(workdir), "BENCH_DIR": str(workdir),
+           "DJANGO_SETTINGS_MODULE": "callgrind_settings",
+           "BENCH_CALLGRIND_LIB": str(lib)}  # fmt: skip
+    threads = container_config()[2]
+    variants = [Variant("floor-1x1", "floor", 1, 1),
+                Variant(f"floor-1x{threads}", "floor", 1, threads),
+                Variant("sync-1", "gunicorn", 1, 1, "sync"),
+                Variant(f"gthread-1x{threads}", "gunicorn", 1, threads, "gthread")]  # fmt: skip
+    per_client = max(1, args.instructions // args.clients)
+    counts: dict[str, float] = {}
+    try:
+        for variant in variants:  # started together: most of the time is loading Django
+            out = f"--callgrind-out-file={workdir}/cg.{variant.name}.%p"
+            prefix = (valgrind, "--tool=callgrind", "--dump-instr=no", out)
+            start(variant, env, log, prefix=prefix, conf=conf)
+        deadline = time.monotonic() + 3600
+        for variant in variants:
+            wait_ready(variant, request, deadline)
+            pid = serving_pid(variant)
+            measure(variant, request, args.clients, max(1, args.warmup // 4), timeout=3600)
+            counters(variant, "zero")
+            variant.requests = 0
+            measure(variant, request, args.clients, per_client, timeout=3600)
+            counters(variant, "dump")
+            counts[variant.name] = dumped(workdir, variant.name, pid) / variant.requests
+    finally:
+        stop(variants)
+    return counts
+
+
+def dumped(workdir: Path, name: str, pid: int) -> int:
+    totals = [
+        int(total.group(1))
+        for dump in workdir.glob(f"cg.{name}.{pid}.*")
+        if "Client Request: counted" in (text := dump.read_text(errors="replace"))
+        and (total := re.search(r"^totals:\s+(\d+)", text, re.MULTILINE))
+    ]
+    if len(totals) != 1:
+        raise SystemExit(f"bench: expected one callgrind dump for {name}, found {len(totals)}")
+    return totals[0]
+
+
+def report_instructions(counts: dict[str, float], requests: int) -> dict[str, Any]:
+    if not counts:
+        return {}
+    names = list(counts)
+    print(f"\ninstructions per request (callgrind, {requests} requests after a warm-up; user space "
+          "only: no kernel, no waiting)")  # fmt: skip
+    over = {names[2]: names[0], names[3]: names[1]}  # sync over 1 thread, gthread over T
+    for name, count in counts.items():
+        ratio = f"  ({count / counts[over[name]]:.3f}x {over[name]})" if name in over else ""
+        print(f"  {name:<14}{count / 1e6:>8.3f} M{ratio}")
+    print(f"  {names[3]} / {names[2]}: {counts[names[3]] / counts[names[2]]:.3f}")
+    return counts
+
+
 # --- Measuring and reporting -----------------------------------------------------------------
 
 
@@ -480,15 +652,17 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure(variant: Variant, request: bytes, clients: int, per_client: int) -> None:
+def measure(
+    variant: Variant, request: bytes, clients: int, per_client: int, timeout: float = 300
+) -> None:
     pids = [proc.pid for proc in variant.procs]
     server, client = cpu_seconds(pids), time.process_time()
     if variant.kind == "floor":
         # The floor's threads stand in for the clients: as many callers in all.
         count = max(1, clients * per_client // (variant.processes * variant.threads))
-        latencies, seconds = floor_round(variant, count, timeout=300)
+        latencies, seconds = floor_round(variant, count, timeout)
     else:
-        latencies, seconds = http_round(variant.port, request, clients, per_client)
+        latencies, seconds = http_round(variant.port, request, clients, per_client, timeout)
         variant.client_cpu += time.process_time() - client
     variant.server_cpu += cpu_seconds(pids) - server
     variant.latencies += latencies
@@ -533,7 +707,7 @@ def report(variants: list[Variant], notes: list[str]) -> dict[str, Any]:
 
 def run(
     variants: list[Variant], args: argparse.Namespace, env: dict[str, str], log: IO[bytes]
-) -> int:
+) -> tuple[int, dict[str, float]]:
     path, key = seed(env)
     env = {**env, "BENCH_PATH": path, "BENCH_KEY": key}
     request = http_request(path, key)
@@ -551,7 +725,10 @@ def run(
         for variant in rng.sample(variants, len(variants)):
             measure(variant, request, args.clients, args.requests)
         done += 1
-    return done
+    stop(variants)  # idle now; callgrind's processes start next
+    if args.instructions:
+        return done, instructions(env, request, args, Path(env["DJANGO_STATIC_ROOT"]).parent, log)
+    return done, {}
 
 
 def main() -> int:
@@ -565,6 +742,10 @@ def main() -> int:
     parser.add_argument("--no-aa", action="store_true", help="without the A/A twin")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres",
                         help="server to create the throwaway database on")  # fmt: skip
+    parser.add_argument(
+        "--instructions", type=int, default=0, metavar="N",
+        help="also count instructions per request under callgrind (N requests per variant)",
+    )  # fmt: skip
     parser.add_argument("--save", type=Path, help="write the results as JSON")
     parser.add_argument("--child-floor", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -584,7 +765,7 @@ def main() -> int:
     database_url = create_database(args.postgres)
     log = (workdir / "servers.log").open("wb")
     try:
-        done = run(variants, args, environment(workdir, database_url), log)
+        done, counts = run(variants, args, environment(workdir, database_url), log)
     except SystemExit:
         log.flush()
         print((workdir / "servers.log").read_text(errors="replace")[-3000:], file=sys.stderr)
@@ -607,6 +788,7 @@ def main() -> int:
         + ", at end " + " ".join(f"{x:.2f}" for x in loads[1]),
     ]  # fmt: skip
     results = report(variants, notes)
+    results["instructions"] = report_instructions(counts, args.instructions)
     if args.save:
         args.save.write_text(json.dumps(results, indent=1))
     return 0

@@ -156,3 +156,28 @@ def test_the_a_a_twin_follows_the_config(
 
     assert names[-1] == twin
     assert len(names) == len(set(names))
+
+
+def test_the_callgrind_wrapper_answers_its_control_paths_and_passes_the_rest(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    class Client:
+        def bench_zero(self) -> None:
+            calls.append("zero")
+
+        def bench_dump(self, label: bytes) -> None:
+            calls.append(f"dump {label.decode()}")
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        calls.append(f"app {environ['PATH_INFO']}")
+        start_response("200 OK", [])
+        return [b"{}"]
+
+    monkeypatch.setattr(bench, "callgrind_client", Client)
+    wrapped = bench.callgrind_control(app)
+    for path in ("/__callgrind__/zero", "/v1/pets/1", "/__callgrind__/dump"):
+        wrapped({"PATH_INFO": path}, lambda status, headers: None)
+
+    assert calls == ["zero", "app /v1/pets/1", "dump counted"]
