@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,20 @@ class Lines:
 
     def access(self) -> list[dict[str, Any]]:
         return [line for line in self.all() if line["logger"] == "gatewayproject.request"]
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL statements run inside the block (Django's CaptureQueriesContext loses them:
+    each request resets the connection's query log)."""
+    statements: list[str] = []
+
+    def record(execute: Any, sql: str, *args: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(record):
+        yield statements
 
 
 @pytest.fixture
@@ -144,13 +159,7 @@ def test_every_access_line_is_a_valid_emf_document(lines: Lines) -> None:
 def test_request_metrics_have_the_right_values(lines: Lines) -> None:
     key = APIKeyFactory()
     client = Client()
-    statements: list[str] = []
-
-    def record(execute: Any, sql: str, *args: Any) -> Any:
-        statements.append(sql)
-        return execute(sql, *args)
-
-    with connection.execute_wrapper(record):
+    with statements_run() as statements:
         client.get("/v1/pets", HTTP_X_API_KEY=key.raw_key)
     client.get("/v1/pets/1", HTTP_X_API_KEY=key.raw_key)
 
@@ -345,13 +354,7 @@ def test_queries_are_counted_on_the_connection_the_thread_announced(lines: Lines
     connection_created.send(sender=type(throwaway), connection=throwaway)
     assert metrics._thread.connection is own
 
-    statements: list[str] = []
-
-    def record(execute: Any, sql: str, *args: Any) -> Any:
-        statements.append(sql)
-        return execute(sql, *args)
-
-    with connection.execute_wrapper(record):
+    with statements_run() as statements:
         client.get("/v1/pets", HTTP_X_API_KEY=key.raw_key)
 
     (line,) = lines.access()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -11,19 +9,12 @@ import pytest
 from PIL import Image
 
 from tests.photos import images
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_photos.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_photos", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_photos"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/bench_photos.py")
 
 
 def test_every_method_makes_a_thumbnail_of_the_same_photo(

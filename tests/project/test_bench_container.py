@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import http.server
-import importlib.util
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_container.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_container", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_container"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/bench_container.py")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

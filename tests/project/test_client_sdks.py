@@ -3,25 +3,17 @@ check names what differs, node is optional except in CI, node_modules caches sta
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def sdks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("client_sdks", ROOT / "scripts/client_sdks.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["client_sdks"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/client_sdks.py")
 
 
 def tree(top: Path, files: dict[str, str]) -> Path:

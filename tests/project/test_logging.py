@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -21,6 +23,19 @@ from apps.common.logging import (
 from apps.common.metrics import METRICS_EXTRA, REQUESTS, line_metrics
 
 pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def records_of(logger: logging.Logger) -> Iterator[list[logging.LogRecord]]:
+    """The records `logger` handles inside the block."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
 
 
 def test_one_access_line_per_request(caplog: pytest.LogCaptureFixture) -> None:
@@ -103,19 +118,13 @@ def test_iso_timestamp_matches_datetime_for_any_time(created: float) -> None:
 
 def test_line_metrics_are_one_record_attribute_and_root_members_of_the_line() -> None:
     logger = logging.getLogger("gatewayproject.tests.metrics")
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger.addHandler(handler)
-    try:
-        members = {"Route": "GET /v1/pets/{pk}", "Requests": 1, "Latency": 1.5}
+    members = {"Route": "GET /v1/pets/{pk}", "Requests": 1, "Latency": 1.5}
+    with records_of(logger) as records:
         logger.warning(
             "request",
             extra={"status": 200, METRICS_EXTRA: line_metrics((REQUESTS,), dict(members))},
         )
         logger.warning("off", extra={METRICS_EXTRA: LineMetrics(dict(members), None)})
-    finally:
-        logger.removeHandler(handler)
 
     on, off = records
     assert not hasattr(on, "Route")  # one attribute for the lot, not one per member
@@ -136,18 +145,12 @@ def test_line_metrics_are_one_record_attribute_and_root_members_of_the_line() ->
 
 def test_log_line_writes_what_logger_log_writes_and_respects_the_level() -> None:
     logger = logging.getLogger("gatewayproject.tests.log_line")
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    try:
+    with records_of(logger) as records:
         log_line(logger, logging.INFO, "request", {"status": 200, "path": "/v1/pets"})
         logger.info("request", extra={"status": 200, "path": "/v1/pets"})
         log_line(logger, logging.DEBUG, "not written", {"status": 500})
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(logging.NOTSET)
+    logger.setLevel(logging.NOTSET)
 
     fast, usual = records  # the DEBUG line was below the logger's level
     lines = [json.loads(JSONFormatter().format(record)) for record in (fast, usual)]
