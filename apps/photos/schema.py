@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from apps.common.schema import AutoSchema, ErrorSerializer, document_view
+from apps.common.schema import NO_NUL_PATTERN, AutoSchema, ErrorSerializer, document_view
 from apps.photos.models import CAPTION_MAX_LENGTH
 from apps.photos.parsers import RAW_IMAGE_PARSERS
 from apps.photos.serializers import (
@@ -31,7 +31,7 @@ RAW_BODY_QUERY = [
     ),
     OpenApiParameter(
         "caption",
-        {"type": "string", "maxLength": CAPTION_MAX_LENGTH},
+        {"type": "string", "maxLength": CAPTION_MAX_LENGTH, "pattern": NO_NUL_PATTERN},
         description="For a raw image body: up to 500 characters (a form field wins).",
     ),
 ]

@@ -188,6 +188,32 @@ def test_search_parameter_refuses_nul_in_the_schema(schema: dict[str, Any]) -> N
     assert not pattern.search("r\x00x")
 
 
+def test_every_free_text_parameter_says_it_refuses_nul(schema: dict[str, Any]) -> None:
+    """DRF refuses NUL in every string it parses (a 400), so a string parameter that the
+    document leaves open (no format, pattern or enum) invites valid-looking requests the
+    server refuses: the fuzzer's "schema-valid request rejected" (POST /v1/photos?caption=)."""
+    open_strings = [
+        f"{method.upper()} {path} {parameter['in']} {parameter['name']}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict)
+        for parameter in operation.get("parameters", [])
+        if parameter.get("schema", {}).get("type") == "string"
+        and not {"format", "pattern", "enum"} & set(parameter["schema"])
+    ]
+
+    assert open_strings == []
+
+
+def test_the_raw_upload_caption_parameter_refuses_nul(schema: dict[str, Any]) -> None:
+    params = {p["name"]: p for p in schema["paths"]["/v1/photos"]["post"]["parameters"]}
+    pattern = re.compile(params["caption"]["schema"]["pattern"])
+
+    assert pattern.search("")
+    assert pattern.search("A cat")
+    assert not pattern.search("V\x00")
+
+
 def test_response_headers_are_documented(schema: dict[str, Any]) -> None:
     create = schema["paths"]["/v1/pets"]["post"]["responses"]
 
