@@ -176,8 +176,8 @@ test-clients: install $(CLIENTS_STAMP)  ## Fail on a stale SDK; lint the documen
 # output is printed whole when it ends (--output-sync); a failing stage fails make test, after
 # the other lane has finished. TEST_JOBS=1: one lane after the other, output as it comes.
 TEST_JOBS ?= 2
-TEST_LANE_PYTEST := test-sqlite test-postgres test-package
-TEST_LANE_TOOLS := typecheck migrations-check infra-check fuzz test-clients
+TEST_LANE_PYTEST := test-sqlite test-postgres test-package fuzz
+TEST_LANE_TOOLS := typecheck migrations-check infra-check test-clients
 
 test: lock-check lint  ## Everything CI runs: lint first, then the pytest legs beside the tools (TEST_JOBS=1: one after the other)
 	@$(MAKE) --no-print-directory test-lanes
