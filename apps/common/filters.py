@@ -98,10 +98,12 @@ class StrictOrderingFilter(OrderingFilter):
     """
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
-        joined = ",".join(request.query_params.getlist(self.ordering_param))
-        if not joined:
+        values = request.query_params.getlist(self.ordering_param)
+        if not values:
             return self.get_default_ordering(view)
-        terms = [term.strip() for term in joined.split(",")]
+        # An empty `?ordering=` is an empty term, refused like `?ordering=name,` (the
+        # document's items are the allowed terms): leave the parameter out for the default.
+        terms = [term.strip() for term in ",".join(values).split(",")]
         return self.remove_invalid_fields(queryset, terms, view, request)
 
     def remove_invalid_fields(
