@@ -58,6 +58,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bench_gateway import create_postgres_database, drop_postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "infra" / "gunicorn.conf.py"
 APP = "gatewayproject.wsgi:application"
@@ -469,23 +471,6 @@ def environment(workdir: Path, database_url: str) -> dict[str, str]:
     }
 
 
-def create_database(admin_url: str) -> str:
-    import psycopg
-
-    name = f"bench_container_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_database(admin_url: str, database_url: str) -> None:
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def seed(env: dict[str, str]) -> tuple[str, str]:
     """Migrations, static files (as the image builds them) and the pet and key: (path, key)."""
     manage = [sys.executable, "manage.py"]
@@ -762,7 +747,7 @@ def main() -> int:
         variants = [v for v in variants if v.name in wanted]
     loads = [os.getloadavg()]
     workdir = Path(tempfile.mkdtemp(prefix="bench-container-"))
-    database_url = create_database(args.postgres)
+    database_url = create_postgres_database(args.postgres, prefix="bench_container")
     log = (workdir / "servers.log").open("wb")
     try:
         done, counts = run(variants, args, environment(workdir, database_url), log)
@@ -773,7 +758,7 @@ def main() -> int:
     finally:
         stop(variants)
         log.close()
-        drop_database(args.postgres, database_url)
+        drop_postgres_database(args.postgres, database_url)
         shutil.rmtree(workdir, ignore_errors=True)
     loads.append(os.getloadavg())
     notes = [

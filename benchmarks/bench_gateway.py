@@ -77,10 +77,11 @@ def environment(workdir: Path, database_url: str | None) -> dict[str, str]:
     }
 
 
-def create_postgres_database(url: str) -> str:
+def create_postgres_database(url: str, prefix: str = "bench_gateway") -> str:
+    """A throwaway database `<prefix>_<pid>` on the server at `url`; its URL."""
     import psycopg
 
-    name = f"bench_gateway_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name}")
     return url.rsplit("/", 1)[0] + f"/{name}"
