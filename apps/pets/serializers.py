@@ -8,10 +8,11 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from apps.common.fields import StrictCharField
+from apps.common.serializers import CachedReadFieldsMixin
 from apps.pets.models import BIRTH_DATE_IN_FUTURE, NAME_MAX_LENGTH, NOTES_MAX_LENGTH, Pet
 
 
-class PetSerializer(serializers.ModelSerializer[Pet]):
+class PetSerializer(CachedReadFieldsMixin, serializers.ModelSerializer[Pet]):
     """A pet as clients see it; `owner` is always the caller and never in the body."""
 
     name = StrictCharField(
