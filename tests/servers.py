@@ -27,6 +27,8 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 16
+BARRIER_WAIT = 120  # seconds a client waits at the barrier for the others
+KEEP_ALIVE = BARRIER_WAIT + 60  # seconds the server keeps an idle connection
 
 SETUP = """
 from django.contrib.auth.models import User
@@ -130,7 +132,11 @@ def real_server(
         port = _free_port()
         command = [sys.executable, "-m", "gunicorn", "gatewayproject.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{port}", "--workers", "4", "--threads", "4"]
+        # Each client connects before the barrier and may wait there a while on a busy
+        # machine: gunicorn's default keep-alive (2 s) would close its idle connection, and
+        # a request sent as the server closes it is reset. Keep them for longer than the wait.
         command += ["--worker-class", "gthread", "--timeout", "120"]
+        command += ["--keep-alive", str(KEEP_ALIVE)]
         process = subprocess.Popen(  # noqa: S603
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -159,7 +165,7 @@ def at_once(server: Server, send: Callable[[httpx.Client, int], Any]) -> list[An
         try:
             with server.client() as client:
                 client.get("/health")  # connected before the barrier
-                barrier.wait(timeout=120)
+                barrier.wait(timeout=BARRIER_WAIT)
                 results[index] = send(client, index)
         except BaseException as exc:  # reported below, not lost in the thread
             errors.append(exc)

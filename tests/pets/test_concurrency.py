@@ -4,6 +4,8 @@ session's database: SQLite (make test-sqlite) and PostgreSQL (make test-postgres
 
 from __future__ import annotations
 
+import http.client
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -71,3 +73,27 @@ def test_sixteen_writers_and_deleters_with_one_tag_exactly_one_wins(
         assert after.status_code == 404
     else:
         assert after.json()["version"] == 2
+
+
+def test_a_client_connection_stays_open_while_it_waits_at_the_barrier(
+    real_server: Callable[..., Server],
+) -> None:
+    # at_once connects every client before its barrier; on a busy machine the wait there
+    # outlasted gunicorn's default keep-alive (2 s), and a request sent as the server closed
+    # the idle connection was reset. The same connection must still serve after such a wait.
+    server = real_server()
+    connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=60)
+    try:
+        connection.request("GET", "/health")
+        first = connection.getresponse()
+        first.read()
+        assert first.status == 200
+        opened = connection.sock
+        time.sleep(4)  # idle for twice the default keep-alive
+        connection.request("GET", "/health")  # on the same socket (http.client never retries)
+        second = connection.getresponse()
+        second.read()
+        assert second.status == 200
+        assert connection.sock is opened
+    finally:
+        connection.close()
