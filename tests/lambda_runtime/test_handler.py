@@ -89,21 +89,35 @@ def test_serving_pets_does_not_import_boto3(served: Any) -> None:
     assert report["boto3_imported"] is False
 
 
-def test_the_openapi_generator_loads_with_the_document_not_at_init(
-    container: dict[str, Any],
-) -> None:
+@pytest.fixture(scope="module")
+def imported(container: dict[str, Any]) -> dict[str, Any]:
+    """What a fresh Lambda container has loaded after init, after a first keyed detail
+    request and after the OpenAPI document (probe.imports)."""
     document_event = events.http_api(path="/v1/openapi.json")
-
     result = _run(
         ["imports", json.dumps(container["event"]), json.dumps(document_event)], container["env"]
     )
-
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def test_the_openapi_generator_loads_with_the_document_not_at_init(
+    imported: dict[str, Any],
+) -> None:
+    report = imported
+
     assert (report["status"], report["document_status"]) == (200, 200)
     assert report["init"] == []
     assert report["first_request"] == []
     assert report["document"] == list(GENERATOR_MODULES)
+
+
+def test_init_and_a_first_keyed_detail_request_load_no_module_they_do_not_use(
+    imported: dict[str, Any],
+) -> None:
+    assert imported["status"] == 200
+    assert imported["unused"] == []
 
 
 def test_a_request_logs_exactly_one_info_line_and_nothing_else(served: Any) -> None:
