@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -36,6 +34,11 @@ def _extension_url(secret_id: str) -> str:
 
 
 def _request(secret_id: str, *, variable: str) -> bytes:
+    # Imported here: a function without secrets by ARN (or a warm one) never needs
+    # urllib.request's HTTP machinery.
+    import urllib.error
+    import urllib.request
+
     token = os.environ.get("AWS_SESSION_TOKEN")
     if not token:
         raise ImproperlyConfigured(

@@ -11,7 +11,6 @@ from django.urls import URLPattern, path
 
 from apps.api_keys import conf
 from apps.api_keys.charts import daily_usage_svg
-from apps.api_keys.usage_overview import CLOSEST_ROWS, KEY_ROWS, USER_ROWS, usage_overview
 
 
 class UsageOverviewAdminMixin:
@@ -33,6 +32,10 @@ class UsageOverviewAdminMixin:
     def usage_overview_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
+        # Imported by the page's first request: its seven dataclasses are not built when the
+        # admin registers, in every process (a Lambda's init among them).
+        from apps.api_keys.usage_overview import CLOSEST_ROWS, KEY_ROWS, USER_ROWS, usage_overview
+
         overview = usage_overview(now=conf.now())
         context = {
             **self.admin_site.each_context(request),
