@@ -24,6 +24,14 @@ Reported per variant: requests/s, p50 and p99 latency, the server processes' CPU
 request (from /proc), the client's, and ratios over ``floor-1x8`` (medians of per-round
 ratios).
 
+``--db-delay-ms 0,1,5`` puts a TCP proxy (``tests.faults.FaultProxy``, in a process of its
+own) between every variant and PostgreSQL that holds each chunk that many milliseconds in
+each direction, as a network to the database would (RDS in the same AZ: about 0.3-1 ms a
+round trip); the rounds then interleave every (delay, variant) pair, the proxy's delay set
+before each measurement, and each delay gets its own table, over its own ``floor-1x8``,
+with the database round trips per request the proxy counted. Without it the variants
+connect to PostgreSQL directly, as before.
+
 ``--instructions N`` then counts instructions per request under callgrind in one serving
 process each (``floor-1x1``, ``floor-1xT``, ``sync-1``, ``gthread-1xT``): the counters are
 zeroed after a warm-up and dumped after N requests (the floor through its stdin, a gunicorn
@@ -54,7 +62,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -96,6 +104,13 @@ class Variant:
     server_cpu: float = 0.0  # seconds, every process of the variant
     client_cpu: float = 0.0  # seconds, this process's load generator
     rounds: list[tuple[float, float]] = field(default_factory=list)  # (req/s, p50 ms)
+    delay_ms: float | None = None  # what the database proxy adds each way; None: no proxy
+    db_chunks: int = 0  # client -> database chunks the proxy relayed: about the round trips
+
+    def at_delay(self, delay_ms: float) -> Variant:
+        """The same running servers, measured separately at another database delay."""
+        return replace(self, latencies=[], seconds=0.0, requests=0, server_cpu=0.0,
+                       client_cpu=0.0, rounds=[], delay_ms=delay_ms, db_chunks=0)  # fmt: skip
 
 
 # --- The plan --------------------------------------------------------------------------------
@@ -349,6 +364,57 @@ def floor_round(variant: Variant, count: int, timeout: float) -> tuple[list[floa
     answers = [json.loads(read_line(proc, timeout)) for proc in variant.procs]
     seconds = max(a["end"] for a in answers) - min(a["start"] for a in answers)
     return [ms for a in answers for ms in a["ms"]], seconds
+
+
+# --- The database's network: a delaying proxy in a process of its own -------------------------
+
+
+def proxy_child(target: str) -> int:
+    """Relay to PostgreSQL at `target` (host:port); print the port, then answer each
+    `delay <seconds>` line on stdin (the delay from then on) with the chunks relayed so far."""
+    sys.path.insert(0, str(ROOT))
+    from tests.faults import FaultProxy
+
+    host, port = target.rsplit(":", 1)
+    with FaultProxy((host, int(port))) as proxy:
+        print(proxy.port, flush=True)
+        for line in sys.stdin:
+            command, _, value = line.partition(" ")
+            if command != "delay":
+                break
+            proxy.delay = float(value)
+            print(proxy.chunks, flush=True)
+    return 0
+
+
+class DatabaseProxy:
+    """A `proxy_child` process between the variants and PostgreSQL."""
+
+    def __init__(self, database_url: str, log: IO[bytes]) -> None:
+        match = re.match(r"(postgres(?:ql)?://[^@/]*@?)([^:/]+)(?::(\d+))?(/.*)", database_url)
+        if match is None:
+            raise SystemExit(f"bench: cannot put a proxy in front of {database_url!r}")
+        scheme, host, port, rest = match.groups()
+        command = [sys.executable, __file__, "--child-proxy", f"{host}:{port or 5432}"]
+        self.proc = popen(command, dict(os.environ), log, stdin=subprocess.PIPE)
+        self.url = f"{scheme}127.0.0.1:{int(read_line(self.proc, 30))}{rest}"
+
+    def set_delay(self, delay_ms: float) -> int:
+        """From now on `delay_ms` each way; the client -> database chunks relayed so far."""
+        if self.proc.stdin is None:
+            raise SystemExit("bench: the proxy process without a pipe")
+        self.proc.stdin.write(f"delay {delay_ms / 1000}\n".encode())
+        self.proc.stdin.flush()
+        return int(read_line(self.proc, 30))
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 # --- Processes -------------------------------------------------------------------------------
@@ -638,8 +704,17 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(
-    variant: Variant, request: bytes, clients: int, per_client: int, timeout: float = 300
+    variant: Variant,
+    request: bytes,
+    clients: int,
+    per_client: int,
+    timeout: float = 300,
+    proxy: DatabaseProxy | None = None,
 ) -> None:
+    """One round of `variant` (at its database delay, through `proxy`, if it has one)."""
+    chunks = 0
+    if proxy is not None and variant.delay_ms is not None:
+        chunks = proxy.set_delay(variant.delay_ms)
     pids = [proc.pid for proc in variant.procs]
     server, client = cpu_seconds(pids), time.process_time()
     if variant.kind == "floor":
@@ -654,6 +729,8 @@ def measure(
     variant.seconds += seconds
     variant.requests += len(latencies)
     variant.rounds.append((len(latencies) / seconds, percentile(latencies, 0.5)))
+    if proxy is not None and variant.delay_ms is not None:
+        variant.db_chunks += proxy.set_delay(variant.delay_ms) - chunks
 
 
 def ratios(variant: Variant, reference: Variant) -> tuple[float, float]:
@@ -665,11 +742,20 @@ def ratios(variant: Variant, reference: Variant) -> tuple[float, float]:
     )
 
 
+def spread(variant: Variant, reference: Variant) -> tuple[float, float, float]:
+    """(lowest, median, highest) over rounds of req/s ÷ the reference's in the same round."""
+    per_round = [m[0] / t[0] for m, t in zip(variant.rounds, reference.rounds, strict=False)]
+    return min(per_round), statistics.median(per_round), max(per_round)
+
+
 def report(variants: list[Variant], notes: list[str]) -> dict[str, Any]:
-    print("\n".join(notes))
+    if notes:
+        print("\n".join(notes))
+    delayed = variants[0].delay_ms is not None
     print(f"{'variant':<16}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'srv CPU':>9}{'cli CPU':>9}"
-          f"{'req/s ÷':>9}{'p50 ÷':>8}")  # fmt: skip
-    print(f"{'':<16}{'':>8}{'':>9}{'':>9}{'ms/req':>9}{'ms/req':>9}{REFERENCE:>17}")
+          f"{'req/s ÷':>9}{'p50 ÷':>8}" + (f"{'DB rt':>7}" if delayed else ""))  # fmt: skip
+    print(f"{'':<16}{'':>8}{'':>9}{'':>9}{'ms/req':>9}{'ms/req':>9}{REFERENCE:>17}"
+          + (f"{'/req':>7}" if delayed else ""))  # fmt: skip
     reference = next((v for v in variants if v.name == REFERENCE), variants[0])
     rows: dict[str, Any] = {}
     for v in variants:
@@ -677,43 +763,71 @@ def report(variants: list[Variant], notes: list[str]) -> dict[str, Any]:
         p99, (rate_ratio, p50_ratio) = percentile(v.latencies, 0.99), ratios(v, reference)
         server, client = 1000 * v.server_cpu / v.requests, 1000 * v.client_cpu / v.requests
         client_text = f"{client:>9.3f}" if v.kind == "gunicorn" else f"{'-':>9}"
+        trips = f"{v.db_chunks / v.requests:>7.2f}" if delayed else ""
         print(f"{v.name:<16}{rate:>8.0f}{p50:>9.2f}{p99:>9.2f}{server:>9.3f}{client_text}"
-              f"{rate_ratio:>9.3f}{p50_ratio:>8.3f}")  # fmt: skip
+              f"{rate_ratio:>9.3f}{p50_ratio:>8.3f}{trips}")  # fmt: skip
         rows[v.name] = {"processes": v.processes, "threads": v.threads, "rps": rate,
                         "p50_ms": p50, "p99_ms": p99, "server_cpu_ms": server,
                         "client_cpu_ms": client, "rps_ratio": rate_ratio, "p50_ratio": p50_ratio,
-                        "rounds": v.rounds}  # fmt: skip
+                        "rounds": v.rounds, "delay_ms": v.delay_ms,
+                        "db_round_trips": v.db_chunks / v.requests}  # fmt: skip
     for twin in (v for v in variants if v.name.endswith("-aa")):
         own = next(v for v in variants if v.name == twin.name[:-3])
         rate_ratio, p50_ratio = ratios(twin, own)
-        print(f"A/A {twin.name} ÷ {own.name}: req/s {rate_ratio:.3f}, p50 {p50_ratio:.3f}")
+        low, _, high = spread(twin, own)
+        print(f"A/A {twin.name} ÷ {own.name}: req/s {rate_ratio:.3f} (rounds {low:.3f}-"
+              f"{high:.3f}), p50 {p50_ratio:.3f}")  # fmt: skip
+        for other in (v for v in variants if v.kind == "gunicorn" and v.worker_class
+                      != own.worker_class):  # fmt: skip
+            low, middle, high = spread(own, other)
+            print(f"{own.name} ÷ {other.name}: req/s {middle:.3f} (rounds {low:.3f}-{high:.3f})")
     return {"notes": notes, "variants": rows}
 
 
 def run(
     variants: list[Variant], args: argparse.Namespace, env: dict[str, str], log: IO[bytes]
-) -> tuple[int, dict[str, float]]:
-    path, key = seed(env)
+) -> tuple[int, dict[str, float], list[Variant]]:
+    """Every round measures every variant (at every database delay), in a shuffled order:
+    the rounds done, the instruction counts, and the measured variants."""
+    path, key = seed(env)  # straight to PostgreSQL: only the measured requests are delayed
     env = {**env, "BENCH_PATH": path, "BENCH_KEY": key}
     request = http_request(path, key)
-    for variant in variants:
-        start(variant, env, log)
-    deadline = time.monotonic() + 180
-    for variant in variants:
-        wait_ready(variant, request, deadline)
-        measure(variant, request, args.clients, args.warmup)  # warm-up, not recorded
-        variant.latencies, variant.rounds = [], []
-        variant.seconds = variant.server_cpu = variant.client_cpu = 0.0
-        variant.requests = 0
-    rng, began, done = random.Random(13), time.monotonic(), 0  # noqa: S311 (order only)
-    while done < args.rounds and (done == 0 or time.monotonic() - began < args.budget):
-        for variant in rng.sample(variants, len(variants)):
-            measure(variant, request, args.clients, args.requests)
-        done += 1
-    stop(variants)  # idle now; callgrind's processes start next
+    proxy = DatabaseProxy(env["DATABASE_URL"], log) if args.db_delay_ms else None
+    try:
+        served = {**env, "DATABASE_URL": proxy.url} if proxy else env
+        for variant in variants:
+            start(variant, served, log)
+        deadline = time.monotonic() + 180
+        for variant in variants:
+            wait_ready(variant, request, deadline)
+            measure(variant, request, args.clients, args.warmup)  # warm-up, not recorded
+            variant.latencies, variant.rounds = [], []
+            variant.seconds = variant.server_cpu = variant.client_cpu = 0.0
+            variant.requests = 0
+        measured = variants
+        if args.db_delay_ms:
+            measured = [v.at_delay(delay) for delay in args.db_delay_ms for v in variants]
+        rng, began, done = random.Random(13), time.monotonic(), 0  # noqa: S311 (order only)
+        while done < args.rounds and (done == 0 or time.monotonic() - began < args.budget):
+            for variant in rng.sample(measured, len(measured)):
+                measure(variant, request, args.clients, args.requests, proxy=proxy)
+            done += 1
+    finally:
+        stop(variants)  # idle now; callgrind's processes start next
+        if proxy is not None:
+            proxy.close()
     if args.instructions:
-        return done, instructions(env, request, args, Path(env["DJANGO_STATIC_ROOT"]).parent, log)
-    return done, {}
+        counts = instructions(env, request, args, Path(env["DJANGO_STATIC_ROOT"]).parent, log)
+        return done, counts, measured
+    return done, {}, measured
+
+
+def delays(text: str) -> list[float]:
+    """`--db-delay-ms 0,1,5`: milliseconds each way, each at least 0, no repeats."""
+    values = [float(part) for part in text.split(",") if part.strip()]
+    if not values or min(values) < 0 or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"distinct delays >= 0 ms, e.g. 0,1,5; not {text!r}")
+    return values
 
 
 def main() -> int:
@@ -731,11 +845,19 @@ def main() -> int:
         "--instructions", type=int, default=0, metavar="N",
         help="also count instructions per request under callgrind (N requests per variant)",
     )  # fmt: skip
+    parser.add_argument(
+        "--db-delay-ms", type=delays, metavar="MS[,MS...]",
+        help="through a proxy that delays every database chunk this long each way, "
+        "each delay measured in the same interleaved rounds (e.g. 0,1,5)",
+    )  # fmt: skip
     parser.add_argument("--save", type=Path, help="write the results as JSON")
     parser.add_argument("--child-floor", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-proxy", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_floor:
         return floor_child(args.child_floor)
+    if args.child_proxy:
+        return proxy_child(args.child_proxy)
 
     cpus, config = os.cpu_count() or 1, container_config()
     variants = plan(config, cpus, aa=not args.no_aa)
@@ -750,7 +872,7 @@ def main() -> int:
     database_url = create_postgres_database(args.postgres, prefix="bench_container")
     log = (workdir / "servers.log").open("wb")
     try:
-        done, counts = run(variants, args, environment(workdir, database_url), log)
+        done, counts, measured = run(variants, args, environment(workdir, database_url), log)
     except SystemExit:
         log.flush()
         print((workdir / "servers.log").read_text(errors="replace")[-3000:], file=sys.stderr)
@@ -764,7 +886,8 @@ def main() -> int:
     notes = [
         f"GET /v1/pets/{{id}} with a metered API key, production settings, PostgreSQL "
         f"(Django's psycopg pool per process); {args.clients} clients; {done} interleaved "
-        f"rounds x {args.clients * args.requests} requests per variant",
+        f"rounds x {args.clients * args.requests} requests per variant"
+        + (" and delay" if args.db_delay_ms else ""),
         f"Python {platform.python_version()}, {cpus} CPUs; infra/gunicorn.conf.py as the "
         f"Dockerfile runs it: {config[0]}, {config[1]} workers x {config[2]} threads "
         f"(WEB_CONCURRENCY, GUNICORN_THREADS unset); gunicorn's suggested 2 x CPUs + 1 = "
@@ -772,7 +895,20 @@ def main() -> int:
         "load average at start " + " ".join(f"{x:.2f}" for x in loads[0])
         + ", at end " + " ".join(f"{x:.2f}" for x in loads[1]),
     ]  # fmt: skip
-    results = report(variants, notes)
+    if args.db_delay_ms:
+        notes.append(
+            "database delay each way (tests.faults.FaultProxy in a process of its own, every "
+            "variant's connections through it): " + ", ".join(f"{d:g}" for d in args.db_delay_ms)
+            + " ms; DB rt/req: client-to-database chunks the proxy relayed per request"
+        )  # fmt: skip
+        print("\n".join(notes))
+        results: dict[str, Any] = {"notes": notes, "delays": {}}
+        for delay in args.db_delay_ms:
+            print(f"\ndatabase delay {delay:g} ms each way")
+            group = [v for v in measured if v.delay_ms == delay]
+            results["delays"][f"{delay:g}"] = report(group, [])["variants"]
+    else:
+        results = report(measured, notes)
     results["instructions"] = report_instructions(counts, args.instructions)
     if args.save:
         args.save.write_text(json.dumps(results, indent=1))

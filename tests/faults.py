@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import select
 import shutil
 import socket
 import struct
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -67,10 +69,17 @@ class FaultProxy:
     - `drop()`: reset every open connection (a crash, a failover).
     - `refuse()`: reset new connections as they arrive (a server that is down).
     - `heal()`: relay again, for new connections (recovery).
+    - `delay` (seconds, settable at any time): hold every chunk that long before passing it
+      on, in each direction, as a network between client and server would; a request and its
+      answer take at least twice `delay` longer. Chunks keep their order, and a delay line
+      sends on one while it holds the next (a latency, not a bandwidth limit).
     """
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], delay: float = 0.0) -> None:
         self.target = target
+        self.delay = delay
+        self.chunks = 0  # relayed client -> target: about one per round trip
+        self._lines: dict[socket.socket, _DelayLine] = {}
         self._server = _listener()
         self.port: int = self._server.getsockname()[1]
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
@@ -142,6 +151,9 @@ class FaultProxy:
         with self._lock:
             if (client, upstream) in self._pairs:
                 self._pairs.remove((client, upstream))
+            lines = [self._lines.pop(sock) for sock in (client, upstream) if sock in self._lines]
+        for line in lines:
+            line.close()  # sends what it holds first, while the sockets are still open
         client.close()
         upstream.close()
 
@@ -155,8 +167,46 @@ class FaultProxy:
             data = sock.recv(65536)
             if not data:
                 return False
-            peers[sock].sendall(data)
+            if sock is next(iter(peers)):  # the client's (see _relay)
+                self.chunks += 1
+            self._send(peers[sock], data)
         return True
+
+    def _send(self, destination: socket.socket, data: bytes) -> None:
+        line = self._lines.get(destination)
+        if line is None and not self.delay:
+            destination.sendall(data)
+            return
+        if line is None:  # once a socket has a delay line, all its bytes go through it
+            line = _DelayLine(destination)
+            with self._lock:
+                self._lines[destination] = line
+        line.put(time.monotonic() + self.delay, data)
+
+
+class _DelayLine:
+    """Sends chunks to one socket, each at its due time, in order, from a thread of its own."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._queue: queue.SimpleQueue[tuple[float, bytes] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def put(self, due: float, data: bytes) -> None:
+        self._queue.put((due, data))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError):
+            while (item := self._queue.get()) is not None:
+                due, data = item
+                if (wait := due - time.monotonic()) > 0:
+                    time.sleep(wait)
+                self._sock.sendall(data)
 
 
 @contextlib.contextmanager

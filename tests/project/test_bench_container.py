@@ -1,15 +1,22 @@
-"""make bench-container's machinery: its clients, floor threads and variant plan (no timing)."""
+"""make bench-container's machinery: its clients, floor threads, variant plan and database
+delay (no timing but lower bounds on the delay it adds)."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import http.server
+import socket
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.faults import FaultProxy
 from tests.scripts import load_script
 
 
@@ -172,3 +179,123 @@ def test_the_callgrind_wrapper_answers_its_control_paths_and_passes_the_rest(
         wrapped({"PATH_INFO": path}, lambda status, headers: None)
 
     assert calls == ["zero", "app /v1/pets/1", "dump counted"]
+
+
+# --- --db-delay-ms: the database's network, a delaying proxy ---------------------------------
+
+
+@pytest.fixture
+def echo() -> Iterator[int]:
+    """A TCP server that sends back what it reads, on each connection."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            while data := conn.recv(65536):
+                conn.sendall(data)
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                threading.Thread(target=serve, args=(server.accept()[0],), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+def round_trip(sock: socket.socket, data: bytes) -> float:
+    """Seconds from sending `data` until all of it has come back."""
+    started = time.monotonic()
+    sock.sendall(data)
+    received = b""
+    while len(received) < len(data):
+        received += sock.recv(65536)
+    assert received == data
+    return time.monotonic() - started
+
+
+def test_the_proxy_holds_each_direction_for_its_delay(echo: int) -> None:
+    with FaultProxy(("127.0.0.1", echo), delay=0.05) as proxy:
+        sock = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+        with sock:
+            seconds = round_trip(sock, b"ping")
+
+    assert seconds >= 2 * 0.05  # there and back; no upper bound: the machine may be busy
+
+
+def test_a_delay_set_later_applies_to_open_connections_and_keeps_the_order(echo: int) -> None:
+    with FaultProxy(("127.0.0.1", echo)) as proxy:
+        sock = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+        with sock:
+            round_trip(sock, b"before")
+            proxy.delay = 0.04
+            started = time.monotonic()
+            for part in (b"a", b"b", b"c"):  # three chunks in flight at once
+                sock.sendall(part)
+                time.sleep(0.005)
+            received = b""
+            while len(received) < 3:
+                received += sock.recv(65536)
+            seconds = time.monotonic() - started
+            proxy.delay = 0.0
+            round_trip(sock, b"after")  # through the same delay line, now without delay
+
+    assert received == b"abc"
+    assert seconds >= 2 * 0.04
+    assert proxy.chunks >= 3  # before, after, and a, b, c in one chunk or more
+
+
+def test_without_a_delay_the_proxy_relays_as_before(echo: int) -> None:
+    with FaultProxy(("127.0.0.1", echo)) as proxy:
+        sock = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+        with sock:
+            round_trip(sock, b"x" * 200_000)
+
+        assert not proxy._lines  # no delay line was ever needed
+
+
+def test_the_bench_proxy_process_rewrites_the_url_and_applies_each_delay(
+    bench: ModuleType, echo: int, tmp_path: Path
+) -> None:
+    with (tmp_path / "log").open("wb") as log:
+        proxy = bench.DatabaseProxy(f"postgres://bench@127.0.0.1:{echo}/bench_db", log)
+        try:
+            host_port = proxy.url.removeprefix("postgres://bench@").removesuffix("/bench_db")
+            port = int(host_port.removeprefix("127.0.0.1:"))
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            with sock:
+                before = proxy.set_delay(0)
+                round_trip(sock, b"undelayed")
+                relayed = proxy.set_delay(60)
+                seconds = round_trip(sock, b"delayed")
+                after = proxy.set_delay(0)
+        finally:
+            proxy.close()
+
+    assert port != echo
+    assert (before, relayed, after) == (0, 1, 2)  # one chunk to the server per round trip
+    assert seconds >= 2 * 0.060
+    assert proxy.proc.returncode == 0
+
+
+def test_each_delay_measures_the_same_servers_separately(bench: ModuleType) -> None:
+    variant = bench.Variant("sync-2", "gunicorn", 2, 1, "sync", port=8123)
+    variant.rounds.append((100.0, 5.0))
+
+    one, five = variant.at_delay(1.0), variant.at_delay(5.0)
+    one.rounds.append((50.0, 9.0))
+
+    assert (one.port, one.procs, one.delay_ms, five.delay_ms) == (8123, variant.procs, 1.0, 5.0)
+    assert one.procs is variant.procs  # stopping the variant stops every delay's copy
+    assert (variant.rounds, one.rounds, five.rounds) == ([(100.0, 5.0)], [(50.0, 9.0)], [])
+
+
+def test_delays_are_distinct_and_not_negative(bench: ModuleType) -> None:
+    assert bench.delays("0,1,5") == [0.0, 1.0, 5.0]
+    assert bench.delays("0.5") == [0.5]
+    for bad in ("", "1,1", "-1", "1,x"):
+        with pytest.raises((argparse.ArgumentTypeError, ValueError)):
+            bench.delays(bad)
