@@ -14,8 +14,10 @@ from typing import Any
 
 # gthread keeps connections alive: the ALB reuses them (its idle timeout is 60 s, so ours is
 # longer, or the ALB can send on a connection gunicorn just closed and answer 502). Its
-# threads also run while one waits on the database: 1.9-2.1x the requests/s of sync workers
-# with the same processes (make bench-container; docs/scaling.md, the container's worker model).
+# threads also run while one waits on the database: with 0.5-5 ms each way on every database
+# round trip (RDS is across a network), 1.7-2.6x the requests/s of sync workers with the same
+# processes, as much as 5 sync workers (make bench-container with --db-delay-ms;
+# docs/scaling.md, the container's worker model).
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
