@@ -32,6 +32,8 @@ CHECKOV = "checkov"
 STAGES = (CFN_LINT_SOURCE, SAM_TRANSFORM, CFN_LINT_TRANSFORMED, RULES, CHECKOV)
 REGION = "eu-west-1"
 CHECKOV_BIN = Path(os.environ.get("CHECKOV", ROOT / ".venv-checkov" / "bin" / "checkov"))
+# checkov's own entry point, with its JSONPath parse tables built once per run (run_checkov.py).
+RUN_CHECKOV = Path(__file__).with_name("run_checkov.py")
 # Nothing may leave the machine: no instance metadata, no region guessing, no update check.
 OFFLINE_ENV = {
     "AWS_DEFAULT_REGION": REGION,
@@ -99,7 +101,8 @@ def checkov(text: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="checkov-") as workdir:
         path = Path(workdir) / "template.yaml"
         path.write_text(text)
-        command = [str(CHECKOV_BIN), "-f", str(path), "--framework", "cloudformation"]
+        command = [str(CHECKOV_BIN.with_name("python")), str(RUN_CHECKOV)]
+        command += ["-f", str(path), "--framework", "cloudformation"]
         command += ["--skip-download", "--quiet", "--compact", "--output", "json"]
         env = {**os.environ, **OFFLINE_ENV}
         result = subprocess.run(  # noqa: S603
