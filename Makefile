@@ -203,7 +203,7 @@ bench-conditional: install  ## Benchmark: what ETags add to the keyed GET /v1/pe
 bench-gateway: install  ## rungateway vs runserver vs gunicorn, 8 clients (not in make test)
 	$(BIN)/python benchmarks/bench_gateway.py
 
-bench-container: install  ## The container's keyed GET /v1/pets/{id}: gunicorn sync and gthread over the raw WSGI floor, 8 clients, PostgreSQL (PG_HOST, PG_PORT; not in make test)
+bench-container: install  ## The container's keyed GET /v1/pets/{id}: gunicorn sync and gthread over the raw WSGI floor, 8 clients, PostgreSQL (PG_HOST, PG_PORT), with BENCH_ARGS="--db-delay-ms 0,1,5" behind a proxy adding that latency each way (not in make test)
 	$(BIN)/python benchmarks/bench_container.py --postgres postgres://postgres@$(PG_HOST):$(PG_PORT)/postgres $(BENCH_ARGS)
 
 bench-scale: install  ## 64 Lambda-style processes on PostgreSQL via PgBouncer and direct; counter stores; quota exactness
