@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from drf_spectacular.utils import extend_schema_field
 
 from apps.photos.models import MAX_ID, Photo, PhotoStatus
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number (django-filter's NumberFilter takes decimals such as 1.5)."""
 

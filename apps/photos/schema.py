@@ -6,19 +6,39 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers
 
 from apps.common.schema import NO_NUL_PATTERN, AutoSchema, ErrorSerializer, document_view
-from apps.photos.models import CAPTION_MAX_LENGTH
+from apps.photos.filters import IntegerFilter
+from apps.photos.models import CAPTION_MAX_LENGTH, MAX_ID
 from apps.photos.parsers import RAW_IMAGE_PARSERS
 from apps.photos.serializers import (
     LocalUploadSerializer,
+    OwnPetField,
     PhotoSerializer,
     PhotoUploadSerializer,
     PhotoUploadStartResponseSerializer,
     PhotoUploadStartSerializer,
 )
 from apps.photos.views import LocalUploadView, PhotoViewSet
+
+# Field types the generator cannot infer, annotated here rather than where the fields are
+# defined: drf_spectacular.utils is then not imported at start-up (a Lambda's init).
+POSITIVE_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+extend_schema_field(POSITIVE_ID)(OwnPetField)  # a pet's id, not a choice among related objects
+extend_schema_field(POSITIVE_ID)(IntegerFilter)  # a whole number, not django-filter's decimal
+for _method in (
+    PhotoSerializer.get_url,
+    PhotoSerializer.get_thumbnail_url,
+    PhotoSerializer.get_original_url,
+):
+    extend_schema_field(serializers.URLField(allow_null=True))(_method)
 
 PHOTO_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The photo's id."

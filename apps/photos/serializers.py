@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import ProhibitNullCharactersValidator
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -54,7 +53,6 @@ class StrictIntegerField(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class OwnPetField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
     """One of the caller's pets. Someone else's pet is "does not exist", like an unknown id."""
 
@@ -141,15 +139,12 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
         request: Request | None = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
 
-    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, photo: Photo) -> str | None:
         return self._url(photo, photo.display.name)
 
-    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_thumbnail_url(self, photo: Photo) -> str | None:
         return self._url(photo, photo.thumbnail.name)
 
-    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_original_url(self, photo: Photo) -> str | None:
         return self._url(photo, photo.original.name)
 

@@ -36,9 +36,12 @@ GENERATOR_MODULES = (
 
 # What neither init nor a first keyed `GET /v1/pets/{id}` uses, and so must not load:
 # django_stubs_ext's monkeypatch and what it imports (the settings patch the one admin class
-# they subscript); the admin usage page's reads (its first request imports them).
+# they subscript); the admin usage page's reads (its first request imports them);
+# drf-spectacular's annotations (apps.photos.schema applies them with the generator).
 UNUSED_MODULES = (
     "apps.api_keys.usage_overview",
+    "drf_spectacular.drainage",
+    "drf_spectacular.utils",
     "django.contrib.sitemaps",
     "django.contrib.syndication",
     "django.utils.feedgenerator",
