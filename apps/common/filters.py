@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from django_filters import rest_framework as django_filters_drf
 from rest_framework.exceptions import ValidationError
@@ -43,6 +44,22 @@ class SingleValuedParamsFilter(BaseFilterBackend):
         if repeated := repeated_names(request.query_params, names):
             raise ValidationError({name: ["Give this parameter once."] for name in repeated})
         return queryset
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet that refuses an empty value (`?status=`) instead of ignoring it.
+
+    django-filter reads an empty value as "no filter" and answers the whole list, while the
+    OpenAPI document gives each parameter an enum or a number, neither of which admits "":
+    a 400 naming the parameter, as for any other value the document refuses.
+    """
+
+    def is_valid(self) -> bool:
+        valid = bool(super().is_valid())
+        empty = [name for name in self.filters if self.data.get(name) == ""]
+        for name in empty:
+            self.form.add_error(name, "Give a value, or leave the parameter out.")
+        return valid and not empty
 
 
 class DjangoFilterBackend(django_filters_drf.DjangoFilterBackend):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
+from apps.common.filters import StrictFilterSet
 from apps.photos.models import MAX_ID, Photo, PhotoStatus
 
 
@@ -14,7 +15,7 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class PhotoFilter(django_filters.FilterSet):
+class PhotoFilter(StrictFilterSet):
     # An id, not a choice among the caller's pets: someone else's pet just matches nothing,
     # since the list holds only the caller's photos anyway.
     pet = IntegerFilter(
