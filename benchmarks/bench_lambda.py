@@ -24,7 +24,8 @@ log) cost. Log bytes per invoke: what each variant writes to stdout and stderr.
 
 Cold start: a fresh interpreter from spawn to the first response (the handler: a keyed
 detail request; the peers: the bare app), interleaved; and, as SnapStart would, the first
-request alone after an init that is not timed (pre-initialised). From the built
+request alone after an init that is not timed (pre-initialised); each with the
+AWS_LAMBDA_INITIALIZATION_TYPE Lambda would set ("on-demand", "snap-start"). From the built
 deployment package with Python 3.12 (as Lambda runs it) when --package is given. With
 --postgres, a second leg on PostgreSQL (production's database, where the bare app imports
 its driver too): the handler and the bare app through apig-wsgi, a throwaway database on
@@ -669,6 +670,12 @@ class ColdSetup:
         self.env = {kind: env | kinds[kind].get("env", {}) for kind in kinds}
         self.events = {kind: json.dumps(kinds[kind]["event"]) for kind in kinds}
 
+    def environment(self, kind: str, mode: str) -> dict[str, str]:
+        """As Lambda sets it: an init on demand for a cold start, a SnapStart one for a
+        pre-initialised first request."""
+        initialization = "snap-start" if mode in ("preinit", "count-request") else "on-demand"
+        return self.env[kind] | {"AWS_LAMBDA_INITIALIZATION_TYPE": initialization}
+
     def command(self, kind: str, mode: str, flags: list[str] | None = None) -> list[str]:
         script = COLD_TEMPLATE.format(paths=self.paths[kind], script=COLD_SCRIPTS[kind])
         return [self.python, *(self.flags if flags is None else flags), "-c", script,
@@ -692,7 +699,7 @@ def cold_start(setup: ColdSetup, runs: int) -> dict[str, dict[str, float]]:
                 started = time.perf_counter()
                 process = subprocess.Popen(  # noqa: S603
                     setup.command(kind, mode),
-                    env=setup.env[kind],
+                    env=setup.environment(kind, mode),
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=errors,
@@ -763,7 +770,8 @@ def cold_instructions(
     def count(job: tuple[str, str]) -> int:
         kind, mode = job
         out = workdir / f"callgrind.cold.{kind}.{mode}.out"
-        env = {k: v for k, v in setup.env[kind].items() if not k.startswith("PYTHON")}
+        environment = setup.environment(kind, mode)
+        env = {k: v for k, v in environment.items() if not k.startswith("PYTHON")}
         if not setup.flags:  # from the venv: its path as the timed runs have it
             env["PYTHONPATH"] = setup.env[kind].get("PYTHONPATH", "")
         result = subprocess.run(  # noqa: S603

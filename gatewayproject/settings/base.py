@@ -69,7 +69,9 @@ MIDDLEWARE = [
     # A WebSocket handshake sent to runserver/gunicorn: a 400 naming the WebSocket API.
     "apps.realtime.middleware.WebSocketUpgradeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise's; in a Lambda initialised on demand it indexes the static files when first
+    # asked for one rather than at init.
+    "apps.common.staticfiles.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -101,3 +101,22 @@ def test_callgrind_counts_are_read_per_dump_label(bench: ModuleType, tmp_path: P
     out.write_text(header.format(2) + "desc: Trigger: Program termination\ntotals: 1500\n")
 
     assert bench._callgrind_totals(out) == {"request": 27_200_000, "": 1500}
+
+
+@pytest.mark.parametrize(
+    ("mode", "initialization"),
+    [
+        ("cold", "on-demand"),
+        ("count", "on-demand"),
+        ("preinit", "snap-start"),
+        ("count-request", "snap-start"),
+    ],
+)
+def test_each_cold_start_gets_the_initialization_type_lambda_would_set(
+    bench: ModuleType, mode: str, initialization: str
+) -> None:
+    setup = SimpleNamespace(env={"handler": {"DATABASE_URL": "sqlite:///db"}})
+
+    env = bench.ColdSetup.environment(setup, "handler", mode)
+
+    assert env == {"DATABASE_URL": "sqlite:///db", "AWS_LAMBDA_INITIALIZATION_TYPE": initialization}
