@@ -118,3 +118,20 @@ def test_fields_are_built_again_after_a_setting_changes() -> None:
     assert before is not None
     assert during is not None
     assert during[0] is not before[0]
+
+
+def test_the_browsable_api_shows_the_same_pet_and_its_edit_form(api: Any, user: Any) -> None:
+    pet = PetFactory(owner=user, name="Rex <b>", notes="Naps")
+
+    page = api.get(f"/v1/pets/{pet.pk}", HTTP_ACCEPT="text/html")
+    data = api.get(f"/v1/pets/{pet.pk}").json()
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The representation twice, as DRF's HTML renderer escapes it: the response, and the
+    # PUT form's raw content.
+    shown = JSONRenderer().render(data, "application/json; indent=4").decode()
+    escaped = shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escaped.replace('"', "&quot;")
+    assert html.count(escaped) == 2
+    assert 'data-method="PUT"' in html
