@@ -79,12 +79,14 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
     from django.apps import apps
     from django.db import connection
     from django.db.backends.signals import connection_created
+    from django.urls import get_resolver
 
     from lambda_runtime.handler import handler
 
     report: dict[str, Any] = {
         "apps_ready_at_init": apps.ready,
         "urlconf_loaded_at_init": "apps.pets.views" in sys.modules,
+        "reverse_index_at_init": get_resolver()._populated,
     }
     setup_calls, connects = [], []
     django.setup = lambda *args, **kwargs: setup_calls.append(1)  # type: ignore[assignment]
@@ -100,6 +102,7 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
         "connections_opened": len(connects),
         "connection_open_after": open_after,
         "setup_calls_while_serving": len(setup_calls),
+        "reverse_index_after": get_resolver()._populated,
         "boto3_imported": "boto3" in sys.modules or "botocore" in sys.modules,
     }
 

@@ -80,6 +80,19 @@ def test_django_is_set_up_once_during_init(served: Any) -> None:
 
     assert report["apps_ready_at_init"] is True
     assert report["urlconf_loaded_at_init"] is True
+    assert report["reverse_index_at_init"] is True  # for a snapshot to capture
+
+
+def test_an_on_demand_init_loads_the_urlconf_but_leaves_the_reverse_index_to_its_first_use(
+    container: dict[str, Any],
+) -> None:
+    report, _ = _serve(container, times=1, AWS_LAMBDA_INITIALIZATION_TYPE="on-demand")
+
+    assert report["statuses"] == [200]
+    assert report["urlconf_loaded_at_init"] is True
+    # Built by the first reverse() (a Location header, the admin), which a read never makes.
+    assert report["reverse_index_at_init"] is False
+    assert report["reverse_index_after"] is False
     assert report["setup_calls_while_serving"] == 0
 
 
