@@ -12,12 +12,20 @@ from typing import Any
 
 import pytest
 
-from tests.infra import pipeline, rules
+from tests.infra import pipeline, results_cache, rules
 from tests.infra.cfn import TEMPLATE
 from tests.infra.mutants import MUTANTS, Mutant
 
 if not os.environ.get("INFRA_CHECK"):
     collect_ignore_glob = ["test_*.py"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kept_verdicts(request: pytest.FixtureRequest) -> None:
+    """cfn-lint's, the transform's and checkov's verdicts kept between runs, keyed by the
+    text and the tools (results_cache.py); configured before any stage runs or forks."""
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    results_cache.configure(cache.mkdir("infra-check") if cache is not None else None)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.infra import rules
+from tests.infra import results_cache, rules
 from tests.infra.cfn import ROOT
 
 CFN_LINT_SOURCE = "cfn-lint source"
@@ -75,7 +75,13 @@ def _cfn_lint_rules() -> Any:
 
 
 def cfn_lint(text: str) -> list[str]:
-    """Every cfn-lint match (errors and warnings both fail the build)."""
+    """Every cfn-lint match (errors and warnings both fail the build); the verdict is kept
+    for the same text and tools (results_cache.py)."""
+    tools = results_cache.python_tools()
+    return results_cache.cached("cfn-lint", text, tools, lambda: _cfn_lint(text))
+
+
+def _cfn_lint(text: str) -> list[str]:
     from cfnlint.api import lint
 
     return [
@@ -84,20 +90,58 @@ def cfn_lint(text: str) -> list[str]:
     ]
 
 
-def sam_transform(text: str) -> tuple[dict[str, Any] | None, list[str]]:
+def sam_transform(
+    text: str, parameters: dict[str, Any] | None = None
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """The transformed template, or the SAM errors; kept for the same text, parameter values
+    and tools (results_cache.py)."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    tools = results_cache.python_tools()
+    template, problems = results_cache.cached(
+        SAM_TRANSFORM, text, tools, lambda: _sam_transform(text, parameters), parameters
+    )
+    return template, problems
+
+
+def _sam_transform(
+    text: str, parameters: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, list[str]]:
     from infra.sam_transform import SamTransformError, transform_text
 
-    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     try:
-        return transform_text(text), []
+        return transform_text(text, parameters), []
     except SamTransformError as exc:
         return None, exc.messages
 
 
+def transform(text: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`infra.sam_transform.transform_text`, kept as `sam_transform` is: the transformed
+    template, or SamTransformError with SAM's messages."""
+    template, problems = sam_transform(text, parameters)
+    if template is None:
+        from infra.sam_transform import SamTransformError
+
+        raise SamTransformError(problems)
+    return template
+
+
+class _NoReportError(Exception):
+    """checkov ended without a report: a failure to show, never a verdict to keep."""
+
+
 def checkov(text: str) -> list[str]:
-    """Failed checkov checks on the SAM source (checkov reads SAM directly)."""
+    """Failed checkov checks on the SAM source (checkov reads SAM directly); the verdict is
+    kept for the same text and checkov venv (results_cache.py)."""
     if not CHECKOV_BIN.exists():
         return [f"checkov is not installed at {CHECKOV_BIN}: run `make infra-venvs`"]
+    tools = results_cache.checkov_tools(CHECKOV_BIN)
+    try:
+        return results_cache.cached(CHECKOV, text, tools, lambda: _checkov(text))
+    except _NoReportError as exc:
+        return [str(exc)]
+
+
+def _checkov(text: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="checkov-") as workdir:
         path = Path(workdir) / "template.yaml"
         path.write_text(text)
@@ -111,7 +155,9 @@ def checkov(text: str) -> list[str]:
     try:
         report = json.loads(result.stdout)
     except ValueError:
-        return [f"checkov did not report (exit {result.returncode}): {result.stderr[-2000:]}"]
+        raise _NoReportError(
+            f"checkov did not report (exit {result.returncode}): {result.stderr[-2000:]}"
+        ) from None
     if isinstance(report, list):  # one report per framework
         report = report[0] if report else {}
     failed = (report.get("results") or {}).get("failed_checks") or []

@@ -7,8 +7,7 @@ import json
 import re
 from typing import Any
 
-from infra.sam_transform import transform_text
-from tests.infra import rules
+from tests.infra import pipeline, rules
 from tests.infra.cfn import Resolver, load, properties, resources
 
 ADOT_LAYER = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-python-amd64-ver-1-32-0:1"
@@ -103,7 +102,7 @@ def test_the_adot_layer_comes_with_its_wrapper(template_text: str) -> None:
 
 
 def test_the_transform_accepts_the_observability_parameters(template_text: str) -> None:
-    document = transform_text(
+    document = pipeline.transform(
         template_text, {"TracingLayerArn": ADOT_LAYER, "AlarmEmail": "ops@example.com"}
     )
 

@@ -12,7 +12,6 @@ import pytest
 from django.test import Client
 
 from infra import routes
-from infra.sam_transform import transform_text
 from tests.infra import pipeline, rest_rules, rules
 from tests.infra.cfn import TEMPLATE, load, properties
 
@@ -58,7 +57,7 @@ def _http_keys(template: dict[str, Any]) -> set[str]:
 def front_door(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     os.environ.setdefault("AWS_DEFAULT_REGION", pipeline.REGION)
     parameters = {**REQUIRED, "FrontDoor": request.param}
-    return request.param, transform_text(TEMPLATE.read_text(), parameters)
+    return request.param, pipeline.transform(TEMPLATE.read_text(), parameters)
 
 
 def test_the_template_transforms_with_every_front_door(

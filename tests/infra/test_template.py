@@ -112,7 +112,7 @@ def test_the_transform_accepts_the_values_a_deploy_passes(
     template_text: str, parameters: dict[str, str]
 ) -> None:
     """CloudFormation hands the transform the real parameter values; SAM resolves some."""
-    document = transform_text(template_text, parameters)
+    document = pipeline.transform(template_text, parameters)
 
     assert set(resources(document, "AWS::Lambda::Function")) == {
         "ApiFunction",
