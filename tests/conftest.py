@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.urls import clear_script_prefix, set_urlconf
 from rest_framework.test import APIClient
 
+import localgateway.intrinsics
 from apps.api_keys import lookup, refusals
 from apps.common.events import DomainEvent, subscribe, unsubscribe
 from tests.api_keys.factories import APIKeyFactory
@@ -92,6 +94,31 @@ def _runs_on_both_databases(path: Path) -> bool:
     if path.relative_to(ROOT).as_posix() in BOTH_DATABASES_MODULES:
         return True
     return "connection.vendor" in path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_template_parsed_once() -> Iterator[None]:
+    """Each distinct template text is parsed once per test process.
+
+    The gateway tests build their specs from `infra/template.yaml` (over 5,000 lines) in
+    process dozens of times, and the SAM translator's parser (pure-Python PyYAML) takes
+    about 0.4 s of CPU for it each time. The parse is a pure function of the text: its
+    result is kept (pickled) and every caller gets a fresh copy, as a new parse would give.
+    A text that fails to parse is not kept, so its error is raised every time.
+    """
+    parse = localgateway.intrinsics.yaml_parse
+    parsed: dict[str, bytes] = {}
+
+    def parse_once(text: Any) -> Any:
+        if not isinstance(text, str):
+            return parse(text)
+        if text not in parsed:
+            parsed[text] = pickle.dumps(parse(text))
+        return pickle.loads(parsed[text])  # noqa: S301 (our own bytes)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(localgateway.intrinsics, "yaml_parse", parse_once)
+        yield
 
 
 @pytest.fixture(autouse=True)

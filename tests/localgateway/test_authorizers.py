@@ -4,6 +4,8 @@ key authorizer with API Gateway's result cache. Time is injected; nothing sleeps
 
 from __future__ import annotations
 
+import functools
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -79,10 +81,21 @@ def _reset_calls() -> None:
     CountingInvoker.calls = 0
 
 
-@pytest.fixture
-def keys(tmp_path: Path) -> Path:
-    directory = tmp_path / "keys"
+@pytest.fixture(scope="session")
+def _first_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One RSA key made by the issuer's own rotate() per test process (2048-bit keys take
+    a while to make); each test's key directory starts with a copy of it."""
+    directory = tmp_path_factory.mktemp("issuer-key")
     local_issuer.rotate(directory)
+    (pem,) = directory.glob("*.pem")
+    return pem
+
+
+@pytest.fixture
+def keys(tmp_path: Path, _first_key: Path) -> Path:
+    directory = tmp_path / "keys"
+    directory.mkdir()
+    shutil.copy2(_first_key, directory / _first_key.name)
     return directory
 
 
@@ -157,7 +170,9 @@ async def test_the_token_may_come_without_bearer(gateway: Any, keys: Path, clock
     assert response.status_code == 200
 
 
+@functools.cache
 def _other_key() -> rsa.RSAPrivateKey:
+    """A key the issuer does not know (one per process: any such key will do)."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
