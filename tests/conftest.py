@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 import localgateway.intrinsics
 from apps.api_keys import lookup, refusals
 from apps.common.events import DomainEvent, subscribe, unsubscribe
+from tests import template_db
 from tests.api_keys.factories import APIKeyFactory
 from tests.factories import UserFactory
 
@@ -85,6 +86,11 @@ def pytest_configure(config: pytest.Config) -> None:
         missing = sorted(m for m in modules if not (ROOT / m).is_file())
         if missing:
             raise pytest.UsageError(f"tests/conftest.py {name} names missing files: {missing}")
+    # Under xdist, the test database is migrated once and cloned per worker (tests/template_db.py).
+    if template_db.wanted(config):
+        config.pluginmanager.register(template_db.TemplateController(config), "template-db")
+    elif template_db.WORKERINPUT_KEY in getattr(config, "workerinput", {}):
+        config.pluginmanager.register(template_db, "template-db")
 
 
 @functools.cache

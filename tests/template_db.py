@@ -1,0 +1,116 @@
+"""Migrate the test database once per run, not once per pytest-xdist worker.
+
+pytest-django gives every xdist worker its own test database and migrates each from zero:
+with `-n 3`, the same migrations three times. With this plugin the xdist controller
+creates and migrates one test database (the one a run without xdist would use) before the
+workers start, and each worker clones it as its own (`test_<name>_gw0`, ...), the way
+Django's parallel test runner does: `CREATE DATABASE ... TEMPLATE` on PostgreSQL, a file
+copy on SQLite (`connection.creation.clone_test_db`). The migrations still run, on the
+database the leg tests, once. The controller drops the template when the run ends; each
+worker drops its clone, as pytest-django would.
+
+`tests/conftest.py` registers it in the controller when xdist runs workers, and in each
+worker the controller told about a template. Not with `--reuse-db`, `--no-migrations` or
+`--collect-only`: pytest-django's own set-up handles those as it documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytest_django.fixtures import _get_databases_for_setup
+from pytest_django.plugin import DjangoDbBlocker, blocking_manager_key
+
+WORKERINPUT_KEY = "template_databases"
+
+
+def wanted(config: pytest.Config) -> bool:
+    """Whether this is an xdist controller about to start workers that need databases."""
+    if hasattr(config, "workerinput"):
+        return False
+    if not config.pluginmanager.hasplugin("xdist") or not config.getoption("numprocesses"):
+        return False
+    if config.getoption("dist") == "no" or config.getoption("collectonly"):
+        return False
+    return not (config.getoption("reuse_db") or config.getoption("nomigrations"))
+
+
+class TemplateController:
+    """In the xdist controller: make the migrated template, name it to every worker, drop it."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.templates: dict[str, str] = {}
+        self.original_names: dict[str, str] = {}
+
+    def _blocker(self) -> DjangoDbBlocker:
+        return self.config.stash[blocking_manager_key]
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # Before xdist's own pytest_sessionstart (trylast) starts the workers.
+        from django.db import connections
+
+        verbosity = self.config.option.verbose
+        with self._blocker().unblock():
+            for alias in connections:
+                connection = connections[alias]
+                self.original_names[alias] = connection.settings_dict["NAME"]
+                connection.creation.create_test_db(
+                    verbosity=verbosity, autoclobber=True, serialize=False, keepdb=False
+                )
+                self.templates[alias] = connection.settings_dict["NAME"]
+                # A PostgreSQL template must have no session open while it is copied.
+                connection.close()
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[WORKERINPUT_KEY] = dict(self.templates)
+
+    @pytest.hookimpl(trylast=True)  # after xdist's pytest_sessionfinish stopped the workers
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from django.db import connections
+
+        with self._blocker().unblock():
+            for alias, original in self.original_names.items():
+                connections[alias].creation.destroy_test_db(
+                    original, verbosity=self.config.option.verbose
+                )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: DjangoDbBlocker,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """In an xdist worker: its test databases are clones of the controller's templates
+    (replaces pytest-django's fixture, which would create and migrate each one)."""
+    from django.conf import settings
+    from django.db import connections
+
+    workerinput = request.config.workerinput  # type: ignore[attr-defined]
+    templates: dict[str, str] = workerinput[WORKERINPUT_KEY]
+    suffix: str = workerinput["workerid"]
+    verbosity = request.config.option.verbose
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    original_names: dict[str, str] = {}
+    with django_db_blocker.unblock():
+        for alias in sorted(aliases):
+            connection = connections[alias]
+            original_names[alias] = connection.settings_dict["NAME"]
+            connection.settings_dict["NAME"] = templates[alias]
+            connection.creation.clone_test_db(suffix=suffix, verbosity=verbosity, keepdb=False)
+            clone = connection.creation.get_test_db_clone_settings(suffix)["NAME"]
+            settings.DATABASES[alias]["NAME"] = clone
+            connection.settings_dict["NAME"] = clone
+            connection.close()
+            if alias in serialized_aliases:  # as create_test_db(serialize=True) would
+                connection._test_serialized_contents = (  # type: ignore[attr-defined]
+                    connection.creation.serialize_db_to_string()
+                )
+    yield
+    with django_db_blocker.unblock():
+        for alias, original in original_names.items():
+            connections[alias].creation.destroy_test_db(original, verbosity=verbosity)
