@@ -127,6 +127,31 @@ def _each_template_parsed_once() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _aws_models_loaded_once() -> Iterator[None]:
+    """One botocore data loader per test process, shared by every boto3 session.
+
+    moto resets boto3's default session and django-storages makes a session per storage, so
+    nearly every test that reaches S3 or API Gateway made a new session, whose new loader
+    read and parsed botocore's JSON models again (S3's alone is megabytes): most of the CPU
+    of the photo and gateway-sync tests. A loader only reads those files and keeps what it
+    read; all of one session's clients already share it.
+    """
+    import botocore.session
+    from botocore.loaders import Loader, create_loader
+
+    loaders: dict[str | None, Loader] = {}
+
+    def shared_loader(search_path_string: str | None = None) -> Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared_loader)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _default_url_prefix() -> Iterator[None]:
     """Every test starts with Django's default script prefix and URLconf.
