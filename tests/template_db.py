@@ -16,6 +16,8 @@ worker the controller told about a template. Not with `--reuse-db`, `--no-migrat
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +26,16 @@ from pytest_django.fixtures import _get_databases_for_setup
 from pytest_django.plugin import DjangoDbBlocker, blocking_manager_key
 
 WORKERINPUT_KEY = "template_databases"
+
+
+def _destroy(connection: Any, original_name: str, verbosity: int) -> None:
+    """destroy_test_db, and on SQLite the WAL files a thread's connection may have left."""
+    name = connection.settings_dict["NAME"]
+    connection.creation.destroy_test_db(original_name, verbosity=verbosity)
+    if connection.vendor == "sqlite" and not connection.creation.is_in_memory_db(name):
+        for leftover in (f"{name}-wal", f"{name}-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
 
 
 def wanted(config: pytest.Config) -> bool:
@@ -73,9 +85,7 @@ class TemplateController:
 
         with self._blocker().unblock():
             for alias, original in self.original_names.items():
-                connections[alias].creation.destroy_test_db(
-                    original, verbosity=self.config.option.verbose
-                )
+                _destroy(connections[alias], original, self.config.option.verbose)
 
 
 @pytest.fixture(scope="session")
@@ -113,4 +123,4 @@ def django_db_setup(
     yield
     with django_db_blocker.unblock():
         for alias, original in original_names.items():
-            connections[alias].creation.destroy_test_db(original, verbosity=verbosity)
+            _destroy(connections[alias], original, verbosity)
