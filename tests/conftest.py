@@ -108,7 +108,7 @@ def _each_template_parsed_once() -> Iterator[None]:
 
     The gateway tests build their specs from `infra/template.yaml` (over 5,000 lines) in
     process dozens of times, and the SAM translator's parser (pure-Python PyYAML) takes
-    about 0.4 s of CPU for it each time. The parse is a pure function of the text: its
+    about 0.3 s of CPU for it each time. The parse is a pure function of the text: its
     result is kept (pickled) and every caller gets a fresh copy, as a new parse would give.
     A text that fails to parse is not kept, so its error is raised every time.
     """

@@ -20,7 +20,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     configure_timeouts(DATABASES["default"], "none")
     # Named after this checkout, so two checkouts running tests at once on one shared server
-    # never share a test database (pytest-xdist appends _gw0, _gw1, ... per worker).
+    # never share a test database (under pytest-xdist each worker clones it as _gw0, _gw1,
+    # ...: tests/template_db.py).
     checkout = zlib.crc32(str(BASE_DIR).encode())
     default_name = f"test_{DATABASES['default']['NAME']}_{checkout:08x}"
     DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME", default=default_name)}
@@ -29,7 +30,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # file, not Django's in-memory test database: that one is a shared cache, whose table
     # locks fail a second thread at once ("database table is locked") where a real SQLite
     # file makes it wait for the lock, as local development's db.sqlite3 does. One file per
-    # process (pytest-xdist workers too), in the temp directory; Django deletes it at the end.
+    # run, in the temp directory (under pytest-xdist, each worker's copy of the controller's,
+    # suffixed _gw0, _gw1, ...: tests/template_db.py); deleted at the end.
     # The lock wait is generous: a concurrency test's writers wait on a busy machine.
     configure_database(DATABASES["default"])
     DATABASES["default"]["OPTIONS"]["timeout"] = 60
