@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "25")
 MAX_TIME = os.environ.get("FUZZ_MAX_TIME", "")
-TIMEOUT = float(os.environ.get("FUZZ_TIMEOUT", "900"))
+TIMEOUT = float(os.environ.get("FUZZ_TIMEOUT", "1800"))
 SEED = os.environ.get("FUZZ_SEED", "20261122")
 # One worker: with two, CPython 3.11 (before 3.11.9) can fail hypothesis' ast.parse calls in
 # concurrent threads with "SystemError: AST constructor recursion depth mismatch".
