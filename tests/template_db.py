@@ -28,9 +28,46 @@ from pytest_django.plugin import DjangoDbBlocker, blocking_manager_key
 WORKERINPUT_KEY = "template_databases"
 
 
+def _postgresql(connection: Any, *statements: str) -> None:
+    """Run CREATE/DROP DATABASE statements from the maintenance database, with no statement
+    timeout: the test settings give every session the app's statement_timeout (10 s), which
+    is for the app's queries; a copy or a drop (which waits for a checkpoint) may take longer
+    on a machine running two suites."""
+    connection.close()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _clone(connection: Any, template: str, suffix: str, verbosity: int) -> str:
+    """Copy `template` as this worker's test database (its name plus `_<suffix>`)."""
+    connection.settings_dict["NAME"] = template
+    clone: str = connection.creation.get_test_db_clone_settings(suffix)["NAME"]
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        _postgresql(
+            connection,
+            f"DROP DATABASE IF EXISTS {quote(clone)}",  # left by a run that was killed
+            f"CREATE DATABASE {quote(clone)} TEMPLATE {quote(template)}",
+        )
+    else:
+        connection.creation.clone_test_db(suffix=suffix, verbosity=verbosity, keepdb=False)
+    return clone
+
+
 def _destroy(connection: Any, original_name: str, verbosity: int) -> None:
-    """destroy_test_db, and on SQLite the WAL files a thread's connection may have left."""
+    """destroy_test_db; on PostgreSQL without the statement timeout, on SQLite with the WAL
+    files a thread's connection may have left."""
     name = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        _postgresql(connection, f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+        # What destroy_test_db does once the database is gone.
+        from django.conf import settings
+
+        settings.DATABASES[connection.alias]["NAME"] = original_name
+        connection.settings_dict["NAME"] = original_name
+        return
     connection.creation.destroy_test_db(original_name, verbosity=verbosity)
     if connection.vendor == "sqlite" and not connection.creation.is_in_memory_db(name):
         for leftover in (f"{name}-wal", f"{name}-shm"):
@@ -110,9 +147,7 @@ def django_db_setup(
         for alias in sorted(aliases):
             connection = connections[alias]
             original_names[alias] = connection.settings_dict["NAME"]
-            connection.settings_dict["NAME"] = templates[alias]
-            connection.creation.clone_test_db(suffix=suffix, verbosity=verbosity, keepdb=False)
-            clone = connection.creation.get_test_db_clone_settings(suffix)["NAME"]
+            clone = _clone(connection, templates[alias], suffix, verbosity)
             settings.DATABASES[alias]["NAME"] = clone
             connection.settings_dict["NAME"] = clone
             connection.close()
