@@ -13,7 +13,9 @@ from tests.infra.mutants import MUTANTS
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path) -> Iterator[Path]:
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A cache of the test's own, on even when the run has INFRA_CACHE=off."""
+    monkeypatch.delenv("INFRA_CACHE", raising=False)
     kept = results_cache.directory
     results_cache.configure(tmp_path / "cache")
     yield tmp_path / "cache"
