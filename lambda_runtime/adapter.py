@@ -15,14 +15,16 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from functools import cached_property
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.functional import cached_property
 from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
-from mangum.types import ASGI, LambdaContext, Response, Scope
+from mangum.handlers.utils import handle_base64_response_body, handle_exclude_headers
+from mangum.types import ASGI, LambdaConfig, LambdaContext, Scope
 
 from apps.common.errors import (
     DATABASE_UNAVAILABLE,
@@ -35,10 +37,12 @@ from apps.common.tracing import from_environment
 from lambda_runtime.stage import StagePrefix, stage_prefix
 from lambda_runtime.wsgi import (
     WSGIApplication,
+    WSGIResponse,
     call_application,
     environ_alb,
     environ_v1,
     environ_v2,
+    mangum_response,
     path_is_decoded,
     raw_path,
     wsgi_path,
@@ -82,20 +86,20 @@ class _Event:
 
     event: dict[str, Any]
     context: LambdaContext
-
-    if TYPE_CHECKING:
-
-        def __call__(self, response: Response) -> dict[str, Any]: ...  # Mangum's shaping
+    config: LambdaConfig
 
     @property
     def scope(self) -> Scope:
         return {"aws.event": self.event, "aws.context": self.context}
 
-    @cached_property
+    @cached_property  # Django's: no lock to take, unlike functools'
     def body(self) -> bytes:
         return _decode_body(self.event)
 
     def environ(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __call__(self, response: WSGIResponse) -> dict[str, Any]:
         raise NotImplementedError
 
 
@@ -105,35 +109,96 @@ class _HTTPAPIEvent(_Event, HTTPGateway):
             return environ_v2(self.event, self.body)
         return environ_v1(self.event, self.body)
 
-    def __call__(self, response: Response) -> dict[str, Any]:
-        result: dict[str, Any] = HTTPGateway.__call__(self, response)
-        # Mangum gives payload 2.0 answers without a Content-Type "application/json" even when
-        # there is no body (a 204); the gateway would pass that header on to the client.
-        if not response["body"] and not _has_content_type(response):
-            headers = result.get("headers") or {}
-            headers.pop("content-type", None)
-            if not headers:
-                result.pop("headers", None)
-        return result
-
-
-def _has_content_type(response: Response) -> bool:
-    return any(name.lower() == b"content-type" for name, _ in response["headers"])
+    def __call__(self, response: WSGIResponse) -> dict[str, Any]:  # type: ignore[override]
+        if self.event["version"] == "2.0":
+            return _shape_v2(response, self.config)
+        return _shape_multi(response, self.config, exclude=False)
 
 
 class _RESTEvent(_Event, APIGateway):
     def environ(self) -> dict[str, Any]:
         return environ_v1(self.event, self.body)
 
+    def __call__(self, response: WSGIResponse) -> dict[str, Any]:  # type: ignore[override]
+        return _shape_multi(response, self.config, exclude=True)
+
 
 class _ALBEvent(_Event, ALB):
     def environ(self) -> dict[str, Any]:
         return environ_alb(self.event, self.body)
 
-    def __call__(self, response: Response) -> dict[str, Any]:
-        result: dict[str, Any] = ALB.__call__(self, response)
+    def __call__(self, response: WSGIResponse) -> dict[str, Any]:  # type: ignore[override]
+        result: dict[str, Any] = ALB.__call__(self, mangum_response(response))
         result["statusDescription"] = status_description(response["status"])
         return result
+
+
+# Mangum's response shaping for HTTP API and REST API events (HTTPGateway.__call__,
+# APIGateway.__call__), on the application's str headers instead of their UTF-8 bytes, which
+# Mangum would decode again: the same dict, key for key (tests/lambda_runtime/test_shaping.py
+# compares them). Mangum's own decision of what is text and what goes base64.
+
+
+def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:
+    """Payload 2.0: names lower-cased, repeated headers comma-joined, Set-Cookie values
+    in `cookies`. One difference, on purpose: Mangum adds Content-Type "application/json"
+    even to an answer without a body (a 204), which the gateway would pass on to the client;
+    here an answer without a body keeps the Content-Type it has, if any."""
+    pairs = response["headers"]
+    headers = {name.lower(): value.strip() for name, value in pairs}
+    cookies: list[str] = []
+    if len(headers) != len(pairs) or "set-cookie" in headers:  # repeated names, cookies
+        headers = {}
+        for name, value in pairs:
+            name, value = name.lower(), value.strip()
+            if name == "set-cookie":
+                cookies.append(value)
+            elif name in headers:
+                headers[name] = f"{headers[name]},{value}"
+            else:
+                headers[name] = value
+    body = response["body"]
+    if body and "content-type" not in headers:
+        headers["content-type"] = "application/json"
+    text, is_base64 = handle_base64_response_body(body, headers, config["text_mime_types"])
+    result: dict[str, Any] = {"statusCode": response["status"], "body": text}
+    if headers:
+        result["headers"] = headers
+    if cookies:
+        result["cookies"] = cookies
+    result["isBase64Encoded"] = is_base64
+    return result
+
+
+def _shape_multi(response: WSGIResponse, config: LambdaConfig, *, exclude: bool) -> dict[str, Any]:
+    """Payload 1.0 and REST: a name seen once in `headers`, a repeated one's values in
+    `multiValueHeaders` only; REST leaves out the configured `exclude_headers`."""
+    pairs = response["headers"]
+    headers = {name.lower(): value.strip() for name, value in pairs}
+    multi: dict[str, list[str]] = {}
+    if len(headers) != len(pairs):  # repeated names
+        headers = {}
+        for name, value in pairs:
+            name, value = name.lower(), value.strip()
+            if name in multi:
+                multi[name].append(value)
+            elif name in headers:
+                multi[name] = [headers.pop(name), value]
+            else:
+                headers[name] = value
+    text, is_base64 = handle_base64_response_body(
+        response["body"], headers, config["text_mime_types"]
+    )
+    if exclude and config["exclude_headers"]:
+        headers = handle_exclude_headers(headers, config)
+        multi = handle_exclude_headers(multi, config)
+    return {
+        "statusCode": response["status"],
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "body": text,
+        "isBase64Encoded": is_base64,
+    }
 
 
 def status_description(status: int) -> str:
@@ -254,10 +319,23 @@ class LambdaWSGIAdapter(Mangum):
         return environ
 
     def _stage_prefix(self) -> StagePrefix:
-        # Read per request (two attribute reads and a cached parse) so overrides apply.
-        return stage_prefix(
-            getattr(settings, "API_GATEWAY_STAGE_PREFIX", "auto"), settings.FORCE_SCRIPT_NAME
-        )
+        # Read once per process; a settings override (tests) clears it (_forget_prefix).
+        if (prefix := _PREFIX.get("prefix")) is None:
+            prefix = _PREFIX["prefix"] = stage_prefix(
+                getattr(settings, "API_GATEWAY_STAGE_PREFIX", "auto"), settings.FORCE_SCRIPT_NAME
+            )
+        return prefix
+
+
+_PREFIX: dict[str, StagePrefix] = {}
+
+
+def _forget_prefix(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("API_GATEWAY_STAGE_PREFIX", "FORCE_SCRIPT_NAME"):
+        _PREFIX.clear()
+
+
+setting_changed.connect(_forget_prefix, dispatch_uid="lambda_runtime.adapter._forget_prefix")
 
 
 def _rest_cookies(event: dict[str, Any]) -> str:

@@ -93,9 +93,14 @@ def _auto_prefix(event: dict[str, Any], host: str) -> str:
     stage = (event.get("requestContext") or {}).get("stage")
     if not isinstance(stage, str) or stage in ("", "$default"):
         return ""
-    if not _EXECUTE_API_HOST.search(host):
+    if not _is_default_endpoint(host):
         return ""  # A custom domain: its API mapping hides the stage from the client.
     return f"/{stage}"
+
+
+@lru_cache(maxsize=64)  # A function serves a few hosts; the regex scans the whole name.
+def _is_default_endpoint(host: str) -> bool:
+    return _EXECUTE_API_HOST.search(host) is not None
 
 
 def _strip(path: str, prefix: str) -> str:

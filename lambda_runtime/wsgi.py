@@ -8,7 +8,7 @@ import io
 import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 from urllib.parse import unquote_to_bytes, urlencode
 
 from mangum.handlers.alb import encode_query_string_for_alb
@@ -234,7 +234,16 @@ def environ_alb(event: dict[str, Any], body: bytes) -> dict[str, Any]:
     )
 
 
-def call_application(app: WSGIApplication, environ: dict[str, Any]) -> Response:
+class WSGIResponse(TypedDict):
+    """What the application answered: the status code, its headers as it gave them (str
+    names and values), the whole body."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def call_application(app: WSGIApplication, environ: dict[str, Any]) -> WSGIResponse:
     """Run the WSGI application to completion: status, headers, the whole body, then close().
 
     close() is what fires Django's request_finished signal, so persistent database
@@ -260,10 +269,15 @@ def call_application(app: WSGIApplication, environ: dict[str, Any]) -> Response:
             close()
     status, headers = started
     body = b"" if environ["REQUEST_METHOD"] == "HEAD" else b"".join(chunks)
+    return {"status": int(status[:3]), "headers": headers, "body": body}
+
+
+def mangum_response(response: WSGIResponse) -> Response:
+    """The response as Mangum's handlers read it: header names and values as UTF-8 bytes
+    (Mangum decodes them as UTF-8), the values stripped as Django's ASGI handler does (its
+    Set-Cookie values start with a space)."""
     return {
-        "status": int(status[:3]),
-        # Mangum decodes header bytes as UTF-8; Django's header values are str already.
-        # Stripped as Django's ASGI handler does: its Set-Cookie values start with a space.
-        "headers": [[name.encode(), value.strip().encode()] for name, value in headers],
-        "body": body,
+        "status": response["status"],
+        "headers": [[name.encode(), value.strip().encode()] for name, value in response["headers"]],
+        "body": response["body"],
     }
