@@ -171,28 +171,23 @@ test-clients: install $(CLIENTS_STAMP)  ## Fail on a stale SDK; lint the documen
 	$(BIN)/python scripts/client_sdks.py check
 	$(BIN)/python scripts/client_sdks.py test
 
-# make test runs two lanes at once after the quick checks: the pytest legs, which spend much
-# of their time waiting on the servers and processes their tests start, beside the tools
-# (mypy, cfn-lint and checkov, schemathesis, the SDKs), which mostly compute. Each stage's
-# output is printed whole when it ends (--output-sync); a failing stage fails make test, after
-# the other lane has finished. TEST_JOBS=1: one lane after the other, output as it comes.
+# make test runs its stages TEST_JOBS (2) at a time after the quick checks, each starting as
+# soon as a slot is free, in the order below: longest first, so that neither core idles at the
+# end, whether the infra check runs its tools (a fresh clone: the longest stage) or reads
+# their kept verdicts (a warm checkout: among the shortest). Each stage's output is printed
+# whole when it ends (--output-sync); every stage runs (-k), and a failing one fails make test
+# at the end. TEST_JOBS=1: one stage after the other, output as it comes.
 TEST_JOBS ?= 2
-TEST_LANE_PYTEST := test-sqlite test-postgres test-package fuzz
-TEST_LANE_TOOLS := typecheck migrations-check infra-check test-clients
+TEST_STAGES := test-sqlite infra-check test-postgres fuzz test-clients test-package typecheck \
+	migrations-check
 
-test: lock-check lint  ## Everything CI runs: lint first, then the pytest legs beside the tools (TEST_JOBS=1: one after the other)
-	@$(MAKE) --no-print-directory test-lanes
+test: lock-check lint  ## Everything CI runs: lint first, then every stage, two at a time (TEST_JOBS=1: one after the other)
+	@$(MAKE) --no-print-directory test-stages
 
-# Each lane runs its stages in order (one sub-make per stage: no two stages of a lane at once),
-# stopping at its first failure.
-.PHONY: test-lanes test-lane-pytest test-lane-tools
-test-lanes:
-	@echo "make test: [$(TEST_LANE_PYTEST)] beside [$(TEST_LANE_TOOLS)]; each stage's output follows when it ends"
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-lane-pytest test-lane-tools
-test-lane-pytest:
-	@$(foreach stage,$(TEST_LANE_PYTEST),$(MAKE) --no-print-directory $(stage) &&) true
-test-lane-tools:
-	@$(foreach stage,$(TEST_LANE_TOOLS),$(MAKE) --no-print-directory $(stage) &&) true
+.PHONY: test-stages
+test-stages:
+	@echo "make test: $(TEST_STAGES), $(TEST_JOBS) at a time; each stage's output follows when it ends"
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target $(TEST_STAGES)
 
 bench-api-keys: install  ## Benchmark: what API key checks + metering add to GET /v1/pets/{id} (not in make test)
 	$(BIN)/python benchmarks/bench_api_keys.py --instructions
