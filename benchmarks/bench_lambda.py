@@ -409,13 +409,11 @@ def instructions(
         )  # fmt: skip
         if result.returncode:
             raise SystemExit(f"bench: callgrind run of {name} failed:\n{result.stderr[-2000:]}")
-        totals = {}
-        for dump in workdir.glob(f"callgrind.{name}.out.*"):
-            text = dump.read_text(errors="replace")
-            label = re.search(r"^desc: Trigger: Client Request: event-(\d+)$", text, re.MULTILINE)
-            total = re.search(r"^(?:summary|totals):\s+(\d+)", text, re.MULTILINE)
-            if label and total:
-                totals[int(label.group(1))] = int(total.group(1)) / requests
+        totals = {
+            int(label.removeprefix("event-")): total / requests
+            for label, total in _callgrind_totals(out).items()
+            if label.startswith("event-")
+        }
         if sorted(totals) != list(range(len(event_list))):
             raise SystemExit(f"bench: callgrind dumps of {name} incomplete: {sorted(totals)}")
         return [totals[index] for index in range(len(event_list))]
