@@ -81,6 +81,7 @@ def test_django_is_set_up_once_during_init(served: Any) -> None:
     assert report["apps_ready_at_init"] is True
     assert report["urlconf_loaded_at_init"] is True
     assert report["reverse_index_at_init"] is True  # for a snapshot to capture
+    assert report["setup_calls_while_serving"] == 0
 
 
 def test_an_on_demand_init_loads_the_urlconf_but_leaves_the_reverse_index_to_its_first_use(
