@@ -12,7 +12,8 @@ module body is Lambda's init phase, once per container (captured in the snapshot
 SnapStart): settings, `django.setup()`, the middleware chain and the URLconf. An init on
 demand (AWS_LAMBDA_INITIALIZATION_TYPE), which the first request waits for, leaves what
 API requests do not use to its first use: the URLconf's reverse index and WhiteNoise's
-index of the static files (apps.common.staticfiles).
+index of the static files (apps.common.staticfiles). A Lambda init whose databases are all
+SQLite does not import the PostgreSQL driver (lambda_runtime.drivers).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver, reverse
 
+from lambda_runtime.drivers import leave_out_unused_postgresql_driver
 from lambda_runtime.lazy import import_lazily
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gatewayproject.settings.production")
@@ -34,6 +36,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gatewayproject.settings.product
 # instructions to the first keyed response.
 for _name in ("yaml", "uritemplate"):
     import_lazily(_name)
+# On SQLite, no psycopg (which DRF would import for PostgreSQL-only model fields).
+leave_out_unused_postgresql_driver()
 
 # Init creates ~150,000 long-lived objects (modules, classes, URL patterns); garbage
 # collection while importing them finds nothing to free and slows a cold start by ~20%.

@@ -104,6 +104,8 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
         "setup_calls_while_serving": len(setup_calls),
         "reverse_index_after": get_resolver()._populated,
         "boto3_imported": "boto3" in sys.modules or "botocore" in sys.modules,
+        # None in sys.modules: left out (lambda_runtime.drivers).
+        "postgresql_driver_imported": sys.modules.get("psycopg") is not None,
     }
 
 

@@ -97,6 +97,20 @@ def test_an_on_demand_init_loads_the_urlconf_but_leaves_the_reverse_index_to_its
     assert report["setup_calls_while_serving"] == 0
 
 
+def test_an_init_on_sqlite_leaves_the_postgresql_driver_out(container: dict[str, Any]) -> None:
+    report, _ = _serve(container, times=1, AWS_LAMBDA_INITIALIZATION_TYPE="on-demand")
+
+    assert report["statuses"] == [200]
+    assert report["postgresql_driver_imported"] is False
+
+
+def test_outside_a_lambda_init_the_postgresql_driver_loads_as_before(served: Any) -> None:
+    report, _ = served
+
+    # DRF imports it whenever it is installed; only a Lambda init on SQLite leaves it out.
+    assert report["postgresql_driver_imported"] is True
+
+
 def test_serving_pets_does_not_import_boto3(served: Any) -> None:
     report, _ = served
 
