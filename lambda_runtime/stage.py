@@ -11,9 +11,8 @@ See https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -31,8 +30,7 @@ _EXECUTE_API_HOST = re.compile(
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$")
 
 
-@dataclass(frozen=True)
-class StagePrefix:
+class StagePrefix(NamedTuple):
     """How to split a request path: `auto` (from the event), `off`, or a fixed prefix."""
 
     mode: Literal["auto", "off", "fixed"]

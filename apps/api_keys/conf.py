@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.utils.module_loading import import_string
 
 from apps.common.conf import app_settings
 
 
-@dataclass(frozen=True)
-class APIKeySettings:
+class APIKeySettings(NamedTuple):
     """`settings.API_KEYS` keys and their defaults."""
 
     # A Redis URL (env REDIS_URL): the token buckets then live in Redis; quotas stay in the

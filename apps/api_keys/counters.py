@@ -19,9 +19,8 @@ from __future__ import annotations
 import datetime
 import math
 from contextlib import nullcontext
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -36,8 +35,7 @@ GONE = "gone"  # the meter (its key or user) was deleted after the request read 
 STALE = "stale"  # the kept key changed since it was read: authenticate again
 
 
-@dataclass(frozen=True)
-class Admission:
+class Admission(NamedTuple):
     """The outcome of one request against a key's plan, with the quota's state after it."""
 
     admitted: bool

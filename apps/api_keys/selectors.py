@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rest_framework_api_key.crypto import KeyGenerator
 
@@ -81,8 +80,7 @@ def canonical_key(raw_key: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class PeriodUsage:
+class PeriodUsage(NamedTuple):
     """A key's quota in the period that contains `now`."""
 
     limit: int | None

@@ -6,16 +6,14 @@ import enum
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from rest_framework import exceptions
 
 from apps.common.conf import app_settings
 
 
-@dataclass(frozen=True)
-class ConditionalSettings:
+class ConditionalSettings(NamedTuple):
     """`settings.CONDITIONAL_REQUESTS` keys and their defaults."""
 
     # PUT, PATCH and DELETE of versioned objects (pets, photos) need If-Match, or answer
@@ -40,8 +38,7 @@ _TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 _OWS = " \t"
 
 
-@dataclass(frozen=True)
-class EntityTag:
+class EntityTag(NamedTuple):
     opaque: str  # between the quotes
     weak: bool = False
 
@@ -134,8 +131,7 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # 412
 
 
-@dataclass(frozen=True)
-class Preconditions:
+class Preconditions(NamedTuple):
     """A request's If-Match and If-None-Match, parsed (None: absent)."""
 
     if_match: Tags | None = None

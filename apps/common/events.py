@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +27,6 @@ Subscriber = Callable[["DomainEvent"], None]
 _subscribers: dict[str, Subscriber] = {}
 
 
-@dataclass(frozen=True)
 class DomainEvent:
     """One change to one object, as its owner's clients learn about it.
 
@@ -36,12 +34,41 @@ class DomainEvent:
     the REST API shows it after the change (None for a deletion); `version` its version.
     """
 
-    type: str
-    owner_id: int
-    object_id: int | str
-    version: int
-    data: dict[str, Any] | None
-    at: datetime.datetime = field(default_factory=timezone.now)
+    # Written out rather than a frozen dataclass (the same equality, hash and repr): a
+    # dataclass compiles its methods when the module is imported, at every Lambda cold start.
+    __slots__ = ("at", "data", "object_id", "owner_id", "type", "version")
+
+    def __init__(
+        self,
+        type: str,
+        owner_id: int,
+        object_id: int | str,
+        version: int,
+        data: dict[str, Any] | None,
+        at: datetime.datetime | None = None,
+    ) -> None:
+        self.type: Final = type
+        self.owner_id: Final = owner_id
+        self.object_id: Final = object_id
+        self.version: Final = version
+        self.data: Final = data
+        self.at: Final = timezone.now() if at is None else at
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.type, self.owner_id, self.object_id, self.version, self.data, self.at)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DomainEvent) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        names = ("type", "owner_id", "object_id", "version", "data", "at")
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._values(), strict=True))
+        return f"DomainEvent({shown})"
 
     def message(self) -> dict[str, Any]:
         """The JSON object clients receive (docs/realtime.md)."""

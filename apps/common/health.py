@@ -16,9 +16,8 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
@@ -33,8 +32,7 @@ logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     """One dependency's answer: `ok`, `fail` or `skipped` (not configured), and how long."""
 
     status: str
@@ -50,8 +48,7 @@ class CheckResult:
         return shown
 
 
-@dataclass(frozen=True)
-class HealthReport:
+class HealthReport(NamedTuple):
     checks: dict[str, CheckResult]
     checked_at: datetime.datetime
 

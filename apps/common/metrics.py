@@ -14,7 +14,6 @@ request or photo id, which go in as plain members for Logs Insights instead.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import re
@@ -23,7 +22,7 @@ import time
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -35,8 +34,7 @@ from apps.common.logging import LineMetrics, log_line
 logger = logging.getLogger("gatewayproject.metrics")
 
 
-@dataclasses.dataclass(frozen=True)
-class ObservabilitySettings:
+class ObservabilitySettings(NamedTuple):
     """settings.OBSERVABILITY, laid over these defaults (docs/observability.md)."""
 
     # Emit EMF members (off: the log lines stay, without `_aws`).
@@ -89,14 +87,21 @@ UNITS = frozenset(
 )
 
 
-# eq=False: groups are module constants, hashed by identity as the directive cache's key
-# (a field-wise hash of the nested tuples on every line cost more than the rest of the lookup).
-@dataclasses.dataclass(frozen=True, eq=False)
 class MetricGroup:
     """One EMF directive: metrics (name -> unit) published under each dimension set."""
 
-    metrics: tuple[tuple[str, str], ...]
-    dimension_sets: tuple[tuple[str, ...], ...]
+    # Equal and hashed by identity: groups are module constants, the directive cache's key (a
+    # field-wise hash of the nested tuples on every line cost more than the rest of the
+    # lookup). A plain class, not a dataclass, which compiles its methods at import.
+    __slots__ = ("dimension_sets", "metrics")
+
+    def __init__(
+        self,
+        metrics: tuple[tuple[str, str], ...],
+        dimension_sets: tuple[tuple[str, ...], ...],
+    ) -> None:
+        self.metrics: Final = metrics
+        self.dimension_sets: Final = dimension_sets
 
     def directive(self, namespace: str) -> dict[str, Any]:
         return _directive(namespace, self.metrics, self.dimension_sets)

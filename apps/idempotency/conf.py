@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from apps.common.conf import app_settings
 
 
-@dataclass(frozen=True)
-class IdempotencySettings:
+class IdempotencySettings(NamedTuple):
     """`settings.IDEMPOTENCY` keys and their defaults."""
 
     # Seconds a completed request's response is kept for replays (env IDEMPOTENCY_TTL).

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from django.db import IntegrityError, transaction
 
@@ -26,35 +25,51 @@ from apps.idempotency.conf import idempotency_settings
 from apps.idempotency.models import IdempotencyRecord
 
 
-@dataclass(frozen=True)
-class StoredResponse:
+class StoredResponse(NamedTuple):
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(NamedTuple):
     """This request holds the key: run it, then complete or release."""
 
     token: str
 
 
-@dataclass(frozen=True)
-class Replay:
+class Replay(NamedTuple):
     """The key's request already ran with the same fingerprint: answer with its response."""
 
     response: StoredResponse
 
 
-@dataclass(frozen=True)
-class InProgress:
+class _Outcome:
+    """An outcome with no data: equal to any other of its class, and immutable."""
+
+    # Hand-written rather than @dataclass(frozen=True): a dataclass compiles its methods when
+    # the module is imported, which every Lambda cold start pays for.
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __hash__(self) -> int:
+        return hash(self.__class__)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}()"
+
+
+class InProgress(_Outcome):
     """Another request holds the key and is still running (409)."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
-class Mismatch:
+
+class Mismatch(_Outcome):
     """The key was used for a different request (422)."""
+
+    __slots__ = ()
 
 
 Begun = Started | Replay | InProgress | Mismatch

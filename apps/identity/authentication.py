@@ -10,8 +10,7 @@ Anywhere else a claim header is the client's and is ignored.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
@@ -29,8 +28,7 @@ logger = logging.getLogger(__name__)
 EVENT_KEY = "aws.event"  # set by lambda_runtime.adapter
 
 
-@dataclass(frozen=True)
-class TokenAuth:
+class TokenAuth(NamedTuple):
     """`request.auth` of a token user: the verified claims."""
 
     claims: TokenClaims

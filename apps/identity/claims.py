@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # Headers the container variant's parameter mapping overwrites with
 # $context.authorizer.claims.<claim> (infra/template.yaml, ContainerJwtIntegration).
@@ -25,8 +24,7 @@ CLAIM_HEADERS = {
 MAX_CLAIM_LENGTH = 255
 
 
-@dataclass(frozen=True)
-class TokenClaims:
+class TokenClaims(NamedTuple):
     """What a verified token says about its bearer."""
 
     issuer: str

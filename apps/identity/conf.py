@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from apps.common.conf import app_settings
 
 
-@dataclass(frozen=True)
-class IdentitySettings:
+class IdentitySettings(NamedTuple):
     """`settings.IDENTITY` keys and their defaults."""
 
     # Trust the claim headers that API Gateway's parameter mapping writes (x-gateway-jwt-*;

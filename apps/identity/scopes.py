@@ -6,11 +6,10 @@ external issuer must issue the same strings (docs/identity.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ScopePair:
+class ScopePair(NamedTuple):
     """The scope for safe methods (GET, HEAD, OPTIONS) and the one for every other."""
 
     read: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from apps.common.conf import app_settings
 
@@ -16,8 +16,7 @@ THUMBNAIL_SIZE = 256
 DISPLAY_SIZE = 1280
 
 
-@dataclass(frozen=True)
-class PhotoSettings:
+class PhotoSettings(NamedTuple):
     """`settings.PHOTOS` keys and their defaults (the environment sets them as PHOTOS_<KEY>)."""
 
     # Lambda's synchronous payload limit is 6 MB and binary bodies arrive base64-encoded

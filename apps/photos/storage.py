@@ -11,7 +11,6 @@ import re
 import tempfile
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
@@ -92,13 +91,17 @@ def size(name: str) -> int:
     raise FileNotFoundError(name)
 
 
-@dataclass
 class Original:
     """The original's bytes in a seekable file (memory or disk), measured as they were read."""
 
-    file: IO[bytes]
-    size: int
-    checksum: str
+    # A plain class, not a dataclass: a dataclass compiles its methods when the module is
+    # imported, at every Lambda cold start (nothing compares or prints these).
+    __slots__ = ("checksum", "file", "size")
+
+    def __init__(self, file: IO[bytes], size: int, checksum: str) -> None:
+        self.file = file
+        self.size = size
+        self.checksum = checksum
 
     # A spooled file past its memory limit is a real temporary file: always close it.
     def __enter__(self) -> Original:

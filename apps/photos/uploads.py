@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core import signing
 from django.urls import reverse
@@ -20,16 +19,14 @@ from apps.photos.exceptions import PolicyError
 _SALT = "apps.photos.uploads.local"
 
 
-@dataclass(frozen=True)
-class PresignedUpload:
+class PresignedUpload(NamedTuple):
     url: str
     method: str
     fields: dict[str, str]
     expires_at: datetime.datetime
 
 
-@dataclass(frozen=True)
-class LocalPolicy:
+class LocalPolicy(NamedTuple):
     """What a local upload form was signed for."""
 
     photo_id: uuid.UUID

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from django.db.models import QuerySet
@@ -104,7 +103,7 @@ class PhotoViewSet(
             pet=values["pet"],
             caption=values["caption"],
         )
-        upload = dataclasses.replace(upload, url=request.build_absolute_uri(upload.url))
+        upload = upload._replace(url=request.build_absolute_uri(upload.url))
         body = {
             "photo": PhotoSerializer(photo, context={"request": request}).data,
             "upload": PresignedUploadSerializer(upload).data,

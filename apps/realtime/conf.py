@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from apps.common.conf import app_settings
 
 
-@dataclass(frozen=True)
-class RealtimeSettings:
+class RealtimeSettings(NamedTuple):
     """`settings.REALTIME` keys and their defaults (the environment sets them as REALTIME_<KEY>)."""
 
     # Base URL of the @connections Management API, e.g.

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from apps.pets import events as pet_events
 from apps.photos import events as photo_events
@@ -29,8 +28,7 @@ class ProtocolError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class ClientMessage:
+class ClientMessage(NamedTuple):
     action: str
     topics: list[str] | None = None
 

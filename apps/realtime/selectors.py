@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -12,8 +12,7 @@ from apps.realtime import protocol
 from apps.realtime.models import Connection
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where one push goes: a connection and the @connections API that reaches it."""
 
     connection_id: str

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from apps.common.conf import app_settings, check_namespace
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     SIZE: int = 1
     NAME: str = "a"
 

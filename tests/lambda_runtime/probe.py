@@ -7,11 +7,13 @@ imports the handler (init), serves the event N times, and prints what it saw as 
 log lines go to stderr, after a marker line written just before the first request.
 `... imports EVENT_JSON DOCUMENT_EVENT_JSON` reports which of the OpenAPI generator's modules
 are loaded after init, after the event and after the document's event, and which modules
-the event does not use (UNUSED_MODULES) are loaded after it.
+the event does not use (UNUSED_MODULES) are loaded after it, and which of the project's
+classes loaded by then are dataclasses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -109,6 +111,23 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
     }
 
 
+def project_dataclasses() -> list[str]:
+    """The dataclasses defined by the project's loaded modules: each compiled its methods
+    when its module was imported."""
+    found = []
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in ("apps", "gatewayproject", "lambda_runtime"):
+            continue
+        found += [
+            f"{name}.{value.__qualname__}"
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and value.__module__ == name
+            and dataclasses.is_dataclass(value)
+        ]
+    return sorted(found)
+
+
 def imports(event: dict[str, Any], document_event: dict[str, Any]) -> dict[str, Any]:
     from lambda_runtime.handler import handler
 
@@ -119,6 +138,7 @@ def imports(event: dict[str, Any], document_event: dict[str, Any]) -> dict[str, 
     report["status"] = handler(event, Context())["statusCode"]
     report["first_request"] = loaded()
     report["unused"] = [name for name in UNUSED_MODULES if name in sys.modules]
+    report["dataclasses"] = project_dataclasses()
     report["document_status"] = handler(document_event, Context())["statusCode"]
     report["document"] = loaded()
     return report

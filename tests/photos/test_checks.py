@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from apps.photos.checks import check_photo_settings
-from apps.photos.conf import PhotoSettings, photo_settings
+from apps.photos.conf import DEFAULTS, PhotoSettings, photo_settings
 from tests.subprocesses import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def test_the_environment_sets_only_the_keys_it_names() -> None:
     photos, api_keys, max_bytes = json.loads(result.stdout)
     assert photos == {"URL_EXPIRES": 120, "UPLOAD_PREFIX": "incoming/"}
     assert api_keys == {"REDIS_KEY_PREFIX": "mine"}
-    assert max_bytes == PhotoSettings.MAX_BYTES == 25 * 1024 * 1024
+    assert max_bytes == DEFAULTS.MAX_BYTES == 25 * 1024 * 1024
 
 
 def test_a_variable_that_is_not_a_number_stops_start_up() -> None:
