@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 
 from apps.api_keys.counters import (
     QUOTA,
     THROTTLE,
     DatabaseUsageStore,
+    adapted_datetime,
     admission_sql,
     get_usage_store,
+    period_bounds,
     used_in_period,
 )
 from apps.api_keys.models import DailyUsage, KeyMeter
+from apps.api_keys.periods import period_end, period_start
 from tests.api_keys.clock import START
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +149,62 @@ def test_the_statement_only_has_the_clauses_it_needs() -> None:
     assert "%(burst)s" in full
     assert "%(limit)s" not in bare
     assert "tokens" not in bare
+
+
+def test_on_sqlite_the_statement_is_in_sqlite3s_own_parameter_style() -> None:
+    ours = admission_sql(bucket=True, quota=True, vendor="sqlite", recheck=True)
+    pyformat = admission_sql(bucket=True, quota=True, vendor="postgresql", recheck=True)
+
+    # Django's SQLite cursor would make the same text of the pyformat one on every call.
+    assert "%" not in ours
+    assert ours == pyformat % {name: f":{name}" for name in PARAMETER_NAMES}
+    assert "%(limit)s" in pyformat
+
+
+PARAMETER_NAMES = [
+    "key_id",
+    "now",
+    "period",
+    "day",
+    "now_ts",
+    "rate",
+    "burst",
+    "limit",
+    "false",
+    "true",
+    "plan_id",
+    "plan_updated_at",
+]
+
+
+NOWS = [
+    datetime.datetime(2026, 1, 14, 12, tzinfo=UTC),
+    datetime.datetime(2026, 1, 14, 0, tzinfo=UTC),
+    datetime.datetime(2026, 1, 14, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime.datetime(2026, 3, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=5))),
+    datetime.datetime(2026, 2, 28, 22, tzinfo=datetime.timezone(datetime.timedelta(hours=-5))),
+]
+
+
+@pytest.mark.parametrize("now", NOWS)
+@pytest.mark.parametrize(("period", "offset"), [("DAY", 0), ("WEEK", 3), ("MONTH", 27)])
+def test_a_days_period_bounds_are_the_periods_of_each_moment_in_it(now, period, offset) -> None:
+    start = period_start(now, period, offset)
+
+    today = now.astimezone(UTC).date()
+
+    assert period_bounds(today, period, offset) == (start, period_end(start, period))
+
+
+def test_a_kept_adaptation_is_djangos_and_goes_when_settings_change(settings) -> None:
+    moment = datetime.datetime(2026, 1, 14, 12, tzinfo=UTC)
+
+    kept = adapted_datetime(connection.ops, moment)
+
+    assert kept == connection.ops.adapt_datetimefield_value(moment)
+    assert adapted_datetime.cache_info().currsize > 0
+    settings.USE_TZ = True  # any change: the adaptation reads USE_TZ and TIME_ZONE
+    assert adapted_datetime.cache_info().currsize == 0
 
 
 @pytest.mark.parametrize(
