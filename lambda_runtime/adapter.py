@@ -33,7 +33,6 @@ from apps.common.errors import (
     message_for,
 )
 from apps.common.logging import request_context
-from apps.common.tracing import from_environment
 from lambda_runtime.stage import StagePrefix, stage_prefix
 from lambda_runtime.wsgi import (
     WSGIApplication,
@@ -139,13 +138,28 @@ class _ALBEvent(_Event, ALB):
 # compares them). Mangum's own decision of what is text and what goes base64.
 
 
+class _LowerNames(dict[str, str]):
+    """Response header name -> its lower case, made once per name: an application sends
+    the same few dozen names, and a dict lookup costs less than a new lower-cased string.
+    Bounded, since an application may echo names it was sent."""
+
+    def __missing__(self, name: str) -> str:
+        lower = name.lower()
+        if len(self) < 1024:
+            self[name] = lower
+        return lower
+
+
+_LOWER = _LowerNames()
+
+
 def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:
     """Payload 2.0: names lower-cased, repeated headers comma-joined, Set-Cookie values
     in `cookies`. One difference, on purpose: Mangum adds Content-Type "application/json"
     even to an answer without a body (a 204), which the gateway would pass on to the client;
     here an answer without a body keeps the Content-Type it has, if any."""
     pairs = response["headers"]
-    headers = {name.lower(): value.strip() for name, value in pairs}
+    headers = {_LOWER[name]: value.strip() for name, value in pairs}
     cookies: list[str] = []
     if len(headers) != len(pairs) or "set-cookie" in headers:  # repeated names, cookies
         headers = {}
@@ -174,7 +188,7 @@ def _shape_multi(response: WSGIResponse, config: LambdaConfig, *, exclude: bool)
     """Payload 1.0 and REST: a name seen once in `headers`, a repeated one's values in
     `multiValueHeaders` only; REST leaves out the configured `exclude_headers`."""
     pairs = response["headers"]
-    headers = {name.lower(): value.strip() for name, value in pairs}
+    headers = {_LOWER[name]: value.strip() for name, value in pairs}
     multi: dict[str, list[str]] = {}
     if len(headers) != len(pairs):  # repeated names
         headers = {}
@@ -216,15 +230,19 @@ HANDLERS: tuple[type[_Event], ...] = (_ALBEvent, _HTTPAPIEvent, _RESTEvent)
 
 
 def _is_http_proxy_event(event: Any) -> bool:
-    if not isinstance(event, dict) or not isinstance(event.get("requestContext"), dict):
+    if not isinstance(event, dict):
         return False
-    request_context = event["requestContext"]
+    request_context = event.get("requestContext")
+    if not isinstance(request_context, dict):
+        return False
     # WebSocket messages and authorizer inputs share the proxy events' keys but want a
     # different answer; serving them as HTTP requests would only hide the misconfiguration.
+    # The last two: _is_vpc_lattice for a dict requestContext, inlined (every invoke).
     return (
         "eventType" not in request_context
         and event.get("type") not in ("REQUEST", "TOKEN")
-        and not _is_vpc_lattice(event)
+        and "serviceArn" not in request_context
+        and "serviceNetworkArn" not in request_context
     )
 
 
@@ -255,9 +273,18 @@ class LambdaWSGIAdapter(Mangum):
 
     def infer(self, event: Any, context: LambdaContext) -> _Event:  # type: ignore[override]
         if _is_http_proxy_event(event):
-            for handler_cls in HANDLERS:
-                if handler_cls.infer(event, context, self.config):  # type: ignore[attr-defined]
-                    return handler_cls(event, context, self.config)  # type: ignore[call-arg]
+            # Mangum's infer() rules (ALB, HTTPGateway, APIGateway: first match wins), read
+            # once: each of them re-checks "requestContext", which _is_http_proxy_event has
+            # (tests/lambda_runtime/test_dispatch.py holds them equal on every sample).
+            if "elb" in event["requestContext"]:
+                handler_cls: type[_Event] = _ALBEvent
+            elif "version" in event:
+                handler_cls = _HTTPAPIEvent
+            elif "resource" in event:
+                handler_cls = _RESTEvent
+            else:
+                raise UnsupportedEventError(_describe(event))
+            return handler_cls(event, context, self.config)  # type: ignore[call-arg]
         raise UnsupportedEventError(_describe(event))
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
@@ -266,8 +293,10 @@ class LambdaWSGIAdapter(Mangum):
             log_context["requestId"] = lambda_id
         if gateway_id := gateway_request_id(event):
             log_context["gatewayRequestId"] = gateway_id
-        if trace_id := from_environment():  # Set by Lambda for each invocation.
-            log_context["xrayTraceId"] = trace_id
+        # No X-Ray trace id here: Lambda's _X_AMZN_TRACE_ID is read by the request's
+        # middleware (apps.common.middleware, for the lines of the request) and by the JSON
+        # formatter (any other line); reading it here too was a third read of os.environ
+        # (~8k instructions, a KeyError inside os.environ.get where it is unset).
         token = request_context.set(log_context)
         try:
             return self._serve(event, context, log_context)
@@ -309,8 +338,13 @@ class LambdaWSGIAdapter(Mangum):
         environ = handler.environ()
         if "HTTP_HOST" not in environ and (domain := event["requestContext"].get("domainName")):
             environ["HTTP_HOST"] = str(domain)  # The host the client connected to.
-        prefix = self._stage_prefix()
-        path = wsgi_path(raw_path(event), decoded=path_is_decoded(event))
+        if (prefix := _PREFIX.get("prefix")) is None:
+            prefix = self._stage_prefix()
+        path = raw_path(event)
+        # An ASCII path without escapes is its own WSGI string, decoded by the front door
+        # or not: skip the decoding (~3k instructions) for the usual request.
+        if "%" in path or not path.isascii():
+            path = wsgi_path(path, decoded=path_is_decoded(event))
         environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix.split(
             event, environ.get("HTTP_HOST", ""), path
         )
