@@ -275,7 +275,7 @@ class LambdaWSGIAdapter(Mangum):
         if _is_http_proxy_event(event):
             # Mangum's infer() rules (ALB, HTTPGateway, APIGateway: first match wins), read
             # once: each of them re-checks "requestContext", which _is_http_proxy_event has
-            # (tests/lambda_runtime/test_dispatch.py holds them equal on every sample).
+            # (tests/lambda_runtime/test_adapter_cost.py holds them equal on every sample).
             if "elb" in event["requestContext"]:
                 handler_cls: type[_Event] = _ALBEvent
             elif "version" in event:
