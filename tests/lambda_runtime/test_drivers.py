@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from lambda_runtime.drivers import POSTGRESQL_DRIVERS, leave_out_unused_postgresql_driver
+from lambda_runtime.drivers import LEFT_OUT, leave_out_unused_postgresql_driver
 
 SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 POSTGRESQL = {"ENGINE": "django.db.backends.postgresql", "NAME": "app"}
@@ -18,18 +19,18 @@ POSTGRESQL = {"ENGINE": "django.db.backends.postgresql", "NAME": "app"}
 @pytest.fixture
 def drivers_not_imported(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A process that has not imported psycopg yet, in a Lambda init; restored after."""
-    saved = {name: sys.modules.pop(name) for name in POSTGRESQL_DRIVERS if name in sys.modules}
+    saved = {name: sys.modules.pop(name) for name in LEFT_OUT if name in sys.modules}
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
     try:
         yield
     finally:
-        for name in POSTGRESQL_DRIVERS:
+        for name in LEFT_OUT:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
 
 
 def _left_out() -> list[str]:
-    return [name for name in POSTGRESQL_DRIVERS if name in sys.modules and not sys.modules[name]]
+    return [name for name in LEFT_OUT if name in sys.modules and not sys.modules[name]]
 
 
 @pytest.mark.usefixtures("drivers_not_imported")
@@ -37,9 +38,12 @@ def test_on_sqlite_importing_the_driver_fails_as_if_not_installed() -> None:
     with override_settings(DATABASES={"default": SQLITE}):
         assert leave_out_unused_postgresql_driver() is True
 
-    assert _left_out() == list(POSTGRESQL_DRIVERS)
+    assert _left_out() == list(LEFT_OUT)
     with pytest.raises(ImportError):
         import psycopg  # noqa: F401
+    # What DRF's compat imports: no PostgreSQL fields, and no error.
+    with pytest.raises(ImportError):
+        importlib.import_module("django.contrib.postgres.fields")
 
 
 @pytest.mark.parametrize(
