@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.urls import URLPattern, URLResolver, path, re_path
 
+from apps.common.admin_apps import admin_urls
+from apps.common.deferral import app_urls
 from apps.common.views import HealthView, lazy_view
 
 handler400 = "apps.common.errors.bad_request"
@@ -13,13 +15,15 @@ handler404 = "apps.common.errors.page_not_found"
 handler500 = "apps.common.errors.server_error"
 
 # Each app's routes hang straight off /v1/ (no intermediate "v1/" resolver): one level of
-# URL resolution less on every API request, the same paths and names.
+# URL resolution less on every API request, the same paths and names. Each app's /v1/ opens
+# only for paths that start with its heads, so in a Lambda initialised on demand
+# (apps.common.deferral) a request imports the views of its own app and no other's.
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
-    path("v1/", include("apps.pets.urls")),
-    path("v1/", include("apps.api_keys.urls")),
-    path("v1/", include("apps.photos.urls")),
-    path("v1/", include("apps.realtime.urls")),
+    app_urls("v1/", ("pets",), "apps.pets.urls", "pets"),
+    app_urls("v1/", ("usage",), "apps.api_keys.urls", "api_keys"),
+    app_urls("v1/", ("photos",), "apps.photos.urls", "photos"),
+    app_urls("v1/", ("realtime",), "apps.realtime.urls", "realtime"),
     # drf-spectacular's views (and generator) load with the first request for them.
     re_path(
         r"^v1/openapi\.json/?$",
@@ -31,7 +35,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         lazy_view("drf_spectacular.views.SpectacularSwaggerView", url_name="openapi"),
         name="docs",
     ),
-    path("admin/", admin.site.urls),
+    # Deferred, the apps' admin modules load with the admin's first use (apps.common.admin_apps).
+    path("admin/", admin_urls(admin.site)),
     # Local photo files while DEBUG is on (an empty list otherwise); S3 serves its own.
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]

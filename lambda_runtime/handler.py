@@ -11,8 +11,10 @@ WebSocket API's function (its routes, handed-off fan-outs and a schedule) as
 module body is Lambda's init phase, once per container (captured in the snapshot with
 SnapStart): settings, `django.setup()`, the middleware chain and the URLconf. An init on
 demand (AWS_LAMBDA_INITIALIZATION_TYPE), which the first request waits for, leaves what
-API requests do not use to its first use: the URLconf's reverse index and WhiteNoise's
-index of the static files (apps.common.staticfiles). A Lambda init whose databases are all
+API requests do not use to its first use: the URLconf's reverse index, WhiteNoise's
+index of the static files (apps.common.staticfiles), the apps' admin modules and each app's
+URLconf with its views (apps.common.deferral: the admin's with its first use, an app's with
+the first request for one of its paths). A Lambda init whose databases are all
 SQLite does not import the PostgreSQL driver (lambda_runtime.drivers).
 """
 
@@ -39,6 +41,13 @@ for _name in ("yaml", "uritemplate"):
 # On SQLite, no psycopg (which DRF would import for PostgreSQL-only model fields).
 leave_out_unused_postgresql_driver()
 
+# On demand, init is on the first request's path: what that request does not use waits.
+_ON_DEMAND = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "on-demand"
+if _ON_DEMAND:
+    from apps.common import deferral
+
+    deferral.defer()
+
 # Init creates ~150,000 long-lived objects (modules, classes, URL patterns); garbage
 # collection while importing them finds nothing to free and slows a cold start by ~20%.
 gc.disable()
@@ -49,8 +58,8 @@ try:
     # index (every route's pattern compiled, the admin's too) only where init is not on a
     # request's path (SnapStart, provisioned concurrency): on demand, the first reverse()
     # builds it, which reads never make (~1.4% of the instructions to a first response).
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "on-demand":
-        get_resolver().url_patterns  # noqa: B018 (imports the URLconf's modules)
+    if _ON_DEMAND:
+        get_resolver().url_patterns  # noqa: B018 (imports the URLconf, not the apps' views)
     else:
         reverse("health")
 

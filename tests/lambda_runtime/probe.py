@@ -87,7 +87,8 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
 
     report: dict[str, Any] = {
         "apps_ready_at_init": apps.ready,
-        "urlconf_loaded_at_init": "apps.pets.views" in sys.modules,
+        "urlconf_loaded_at_init": "gatewayproject.urls" in sys.modules,
+        "app_views_at_init": "apps.pets.views" in sys.modules,
         "reverse_index_at_init": get_resolver()._populated,
     }
     setup_calls, connects = [], []

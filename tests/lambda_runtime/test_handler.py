@@ -80,6 +80,7 @@ def test_django_is_set_up_once_during_init(served: Any) -> None:
 
     assert report["apps_ready_at_init"] is True
     assert report["urlconf_loaded_at_init"] is True
+    assert report["app_views_at_init"] is True
     assert report["reverse_index_at_init"] is True  # for a snapshot to capture
     assert report["setup_calls_while_serving"] == 0
 
@@ -91,6 +92,8 @@ def test_an_on_demand_init_loads_the_urlconf_but_leaves_the_reverse_index_to_its
 
     assert report["statuses"] == [200]
     assert report["urlconf_loaded_at_init"] is True
+    # An app's views load with the first request for its paths (test_deferred_init.py).
+    assert report["app_views_at_init"] is False
     # Built by the first reverse() (a Location header, the admin), which a read never makes.
     assert report["reverse_index_at_init"] is False
     assert report["reverse_index_after"] is False

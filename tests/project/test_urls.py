@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from apps.common.deferral import AppPrefix, app_urls
 from apps.common.metrics import route_label
 
 
@@ -44,3 +45,42 @@ def test_each_apps_routes_are_included_at_the_top_level() -> None:
     }
 
     assert {"pets", "api_keys", "photos", "realtime"} <= top
+
+
+def _app_resolvers() -> list[URLResolver]:
+    return [
+        resolver
+        for resolver in get_resolver().url_patterns
+        if isinstance(resolver, URLResolver) and isinstance(resolver.pattern, AppPrefix)
+    ]
+
+
+def test_every_route_of_an_app_starts_with_one_of_its_heads() -> None:
+    # A path that does not is never routed: its app's /v1/ does not open for it.
+    resolvers = _app_resolvers()
+
+    assert {resolver.namespace for resolver in resolvers} == {
+        "pets",
+        "api_keys",
+        "photos",
+        "realtime",
+    }
+    for resolver in resolvers:
+        assert isinstance(resolver.pattern, AppPrefix)
+        for pattern in resolver.url_patterns:
+            assert str(pattern.pattern).lstrip("^").startswith(resolver.pattern.heads), pattern
+
+
+@pytest.mark.parametrize(
+    ("path", "rest"),
+    [("v1/pets/7", "pets/7"), ("v1/pets", "pets"), ("v1/usage", None), ("admin/pets", None)],
+)
+def test_an_app_prefix_matches_only_its_apps_paths(path: str, rest: str | None) -> None:
+    found = AppPrefix("v1/", ("pets",)).match(path)
+
+    assert (found[0] if found else None) == rest
+
+
+def test_an_apps_urlconf_must_name_the_app_it_is_included_as() -> None:
+    with pytest.raises(ValueError, match="app_name is 'pets', not 'photos'"):
+        app_urls("v1/", ("pets",), "apps.pets.urls", "photos")
