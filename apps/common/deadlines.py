@@ -19,6 +19,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -73,7 +74,11 @@ class Watchdog:
         # When the thread looks next (monotonic): arm() wakes it only for a deadline due
         # sooner (the first one, or a shorter one than it sleeps towards).
         self._wake_at = -math.inf
-        self._pid: int | None = None
+        # Whether this process runs the thread: cleared in a forked child (only the forking
+        # thread survives a fork), which then starts its own on first use. Told by fork
+        # itself rather than by comparing os.getpid() (a system call) on every request.
+        self._running = False
+        _watchdogs.add(self)
 
     def arm(self, seconds: float) -> int:
         """Start a deadline over the calling thread's database connections."""
@@ -111,14 +116,14 @@ class Watchdog:
         return len(expired)
 
     def _ensure_running(self) -> None:
-        if self._pid == os.getpid():
+        if self._running:
             return
         with self._lock:  # First use in this process (a forked worker starts its own).
-            if self._pid != os.getpid():
+            if not self._running:
                 self._wake_at = -math.inf  # No thread sleeps here yet (or after a fork).
                 thread = threading.Thread(target=self._run, name="db-deadlines", daemon=True)
                 thread.start()
-                self._pid = os.getpid()
+                self._running = True
 
     def _run(self) -> None:
         with self._lock:
@@ -132,6 +137,17 @@ class Watchdog:
                 # Releases the lock while it waits; arm() notifies for a sooner deadline.
                 self._wakeup.wait(max(0.0, self._wake_at - now))
 
+
+# Every watchdog of this process, for the fork hook below (tests make their own).
+_watchdogs: weakref.WeakSet[Watchdog] = weakref.WeakSet()
+
+
+def _forked() -> None:
+    for each in list(_watchdogs):
+        each._running = False
+
+
+os.register_at_fork(after_in_child=_forked)
 
 watchdog = Watchdog()
 
