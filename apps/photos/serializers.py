@@ -260,3 +260,21 @@ class LocalUploadSerializer(serializers.Serializer[Any]):
         # Not a Python identifier, so it cannot be declared as a class attribute.
         fields["Content-Type"] = FormField()
         return fields
+
+
+class PhotoEventSerializer(PhotoSerializer):
+    """The photo as GET /v1/photos/{id} shows it, without its URLs: they are presigned for
+    minutes (and, on local storage, relative to a request's stage), so a client that wants
+    the image reads the photo when the event arrives."""
+
+    url = None  # type: ignore[assignment]
+    thumbnail_url = None  # type: ignore[assignment]
+    original_url = None  # type: ignore[assignment]
+
+    class Meta(PhotoSerializer.Meta):
+        fields = tuple(  # type: ignore[assignment]
+            name
+            for name in PhotoSerializer.Meta.fields
+            if name not in ("url", "thumbnail_url", "original_url")
+        )
+        read_only_fields = fields  # type: ignore[assignment]

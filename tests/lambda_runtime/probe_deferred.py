@@ -41,6 +41,18 @@ DEFERRED_MODULES = (
 )
 # The pets' URLconf and views: on demand, with the first request for a pets path.
 PETS_MODULES = ("apps.pets.urls", "apps.pets.views")
+# What the receivers connected at ready() call, imported with their first signal or event
+# (lazy imports, on every kind of init): photos' serializers, storage and parsers behind
+# apps.photos.signals and apps.photos.events, and the realtime fan-out behind
+# apps.realtime.receivers. An init on demand and a first pets request load none of them.
+LAZY_MODULES = (
+    "apps.photos.parsers",
+    "apps.photos.serializers",
+    "apps.photos.storage",
+    "apps.realtime.connections_api",
+    "apps.realtime.fanout",
+    "apps.realtime.services",
+)
 # Values for the URL parameters of every named route (the admin's and the API's), tried in
 # turn: pets have integer keys, photos UUIDs.
 PARAMETERS = {
@@ -91,6 +103,7 @@ def admin_pages(event: dict[str, Any], cookie: str) -> dict[str, Any]:
     report["status"] = handler(event, Context())["statusCode"]
     report["first_request"] = loaded()
     report["pets_first_request"] = loaded(PETS_MODULES)
+    report["lazy_first_request"] = loaded(LAZY_MODULES)
     host = event["headers"]["host"]
     login = handler(events.http_api(path="/admin/login/", host=host), Context())
     report["login_status"] = login["statusCode"]
