@@ -1,4 +1,9 @@
-"""System checks: photo settings that would fail at the first upload fail at start-up instead."""
+"""System checks: photo settings that would fail at the first upload fail at start-up instead.
+
+Registered at ready() (apps.photos.apps); apps.photos.conf is imported when the check runs,
+so a process that runs no checks and no photos code (a Lambda cold start serving a pets
+request) does not load it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ from django.conf import settings
 from django.core import checks
 
 from apps.common.conf import check_namespace
-from apps.photos import conf
 
 # Base64 makes a body 4/3 larger and Lambda accepts 6 MB synchronously, so 4.5 MB of raw
 # bytes is the ceiling; leave room for multipart framing.
@@ -35,6 +39,8 @@ _POSITIVE = (
 
 @checks.register()
 def check_photo_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from apps.photos import conf
+
     errors = check_namespace("PHOTOS", conf.DEFAULTS, id="photos.E005")
     # Read raw, not through conf.photo_settings(): the values are not trusted yet.
     configured = getattr(settings, "PHOTOS", None)
@@ -84,6 +90,8 @@ def _check_limits(values: dict[str, int]) -> list[checks.CheckMessage]:
 
 
 def _check_prefix(prefix: object) -> list[checks.CheckMessage]:
+    from apps.photos import conf
+
     valid = (
         isinstance(prefix, str)
         and prefix.endswith("/")

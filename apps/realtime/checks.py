@@ -1,4 +1,8 @@
-"""System checks: realtime settings that would fail at the first connection fail at start-up."""
+"""System checks: realtime settings that would fail at the first connection fail at start-up.
+
+Registered at ready() (apps.realtime.apps); apps.realtime.conf is imported when the check
+runs, so a Lambda cold start serving a pets request does not load it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from urllib.parse import urlsplit
 from django.core import checks
 
 from apps.common.conf import check_namespace
-from apps.realtime.conf import DEFAULTS, realtime_settings
 
 _POSITIVE = ("TICKET_TTL", "MAX_CONNECTIONS_PER_KEY", "SEND_CONCURRENCY", "SWEEP_IDLE")
 _URLS = {"MANAGEMENT_ENDPOINT": ("http", "https"), "WEBSOCKET_URL": ("ws", "wss")}
@@ -16,6 +19,8 @@ _URLS = {"MANAGEMENT_ENDPOINT": ("http", "https"), "WEBSOCKET_URL": ("ws", "wss"
 
 @checks.register()
 def check_realtime_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from apps.realtime.conf import DEFAULTS, realtime_settings
+
     errors = check_namespace("REALTIME", DEFAULTS, id="realtime.E001")
     if errors:
         return errors

@@ -41,14 +41,17 @@ DEFERRED_MODULES = (
 )
 # The pets' URLconf and views: on demand, with the first request for a pets path.
 PETS_MODULES = ("apps.pets.urls", "apps.pets.views")
-# What the receivers connected at ready() call, imported with their first signal or event
-# (lazy imports, on every kind of init): photos' serializers, storage and parsers behind
-# apps.photos.signals and apps.photos.events, and the realtime fan-out behind
-# apps.realtime.receivers. An init on demand and a first pets request load none of them.
+# What the receivers and system checks registered at ready() call, imported with their first
+# signal, event or check run (lazy imports, on every kind of init): photos' serializers,
+# storage and parsers behind apps.photos.signals and apps.photos.events, the realtime fan-out
+# behind apps.realtime.receivers, and the settings modules the photos' and realtime's checks
+# check. An init on demand and a first pets request load none of them.
 LAZY_MODULES = (
+    "apps.photos.conf",
     "apps.photos.parsers",
     "apps.photos.serializers",
     "apps.photos.storage",
+    "apps.realtime.conf",
     "apps.realtime.connections_api",
     "apps.realtime.fanout",
     "apps.realtime.services",

@@ -84,7 +84,7 @@ def test_an_on_demand_init_leaves_the_admin_and_other_apps_views_to_their_first_
     assert report["status"] == 200
     assert report["first_request"] == []
     assert report["pets_first_request"] == list(PETS_MODULES)
-    # Nor what the photos' and realtime's receivers call only when a signal or event comes.
+    # Nor what the photos' and realtime's receivers and checks use only when they run.
     assert report["lazy_first_request"] == []
     # The admin's first request imports the apps' admin modules, then builds its URLs.
     assert report["login_status"] == 200
