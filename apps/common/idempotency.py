@@ -6,7 +6,9 @@ key; a retry of the same request (method, path, query, body) gets the stored res
 first still runs is a 409 with Retry-After. 2xx and 4xx responses are stored; a 5xx (or an
 exception) releases the key, so the client can retry. Records live in apps.idempotency's
 store; requests refused before the view runs (403, 429, a body that does not parse) hold
-no key and store nothing.
+no key and store nothing. The store's module is imported with the first request that carries
+the header, not with the views that use `@idempotent` (a Lambda cold start serving a read
+does not load it).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -30,16 +32,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.idempotency.models import KEY_MAX_LENGTH
-from apps.idempotency.stores import (
-    IdempotencyStore,
-    InProgress,
-    Mismatch,
-    Replay,
-    Started,
-    StoredResponse,
-    StoreUnavailableError,
-    get_store,
-)
+
+if TYPE_CHECKING:
+    from apps.idempotency.stores import IdempotencyStore, Replay, Started, StoredResponse
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -134,6 +129,8 @@ def replay(stored: StoredResponse) -> HttpResponse:
 
 
 def _snapshot(response: HttpResponseBase) -> StoredResponse:
+    from apps.idempotency.stores import StoredResponse
+
     headers = tuple((name, response[name]) for name in STORED_HEADERS if name in response)
     return StoredResponse(response.status_code, headers, bytes(response.content))  # type: ignore[attr-defined]
 
@@ -158,6 +155,8 @@ def _respond(
 def _begin(
     store: IdempotencyStore, *, owner_id: int, key: str, request: Request
 ) -> Started | Replay:
+    from apps.idempotency.stores import InProgress, Mismatch, StoreUnavailableError
+
     request_fingerprint = fingerprint(request)  # Reads the body: a bad one is refused first.
     try:
         begun = store.begin(
@@ -176,6 +175,8 @@ def _begin(
 def _complete(
     store: IdempotencyStore, *, owner_id: int, key: str, token: str, response: HttpResponseBase
 ) -> None:
+    from apps.idempotency.stores import StoreUnavailableError
+
     try:
         held = store.complete(
             owner_id=owner_id,
@@ -195,6 +196,8 @@ def _complete(
 
 
 def _release(store: IdempotencyStore, *, owner_id: int, key: str, token: str) -> None:
+    from apps.idempotency.stores import StoreUnavailableError
+
     try:
         store.release(owner_id=owner_id, key=key, token=token)
     except StoreUnavailableError:
@@ -202,6 +205,8 @@ def _release(store: IdempotencyStore, *, owner_id: int, key: str, token: str) ->
 
 
 def _run(view: APIView, request: Request, key: str, call: Callable[[], Any]) -> HttpResponseBase:
+    from apps.idempotency.stores import Replay, get_store
+
     owner_id = cast(int, request.user.pk)  # Authenticated: every caller here has a user.
     store = get_store()
     begun = _begin(store, owner_id=owner_id, key=key, request=request)

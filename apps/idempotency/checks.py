@@ -1,4 +1,8 @@
-"""System checks: a misspelt or mistyped IDEMPOTENCY setting fails at start-up."""
+"""System checks: a misspelt or mistyped IDEMPOTENCY setting fails at start-up.
+
+Registered at ready() (apps.idempotency.apps); the settings and stores modules are imported
+when the check runs.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, register
 
 from apps.common.conf import check_namespace
-from apps.idempotency import conf
-from apps.idempotency.stores import STORES
 
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from apps.idempotency import conf
+    from apps.idempotency.stores import STORES
+
     errors = check_namespace("IDEMPOTENCY", conf.DEFAULTS, id="idempotency.E001")
     if errors:
         return errors

@@ -44,9 +44,13 @@ PETS_MODULES = ("apps.pets.urls", "apps.pets.views")
 # What the receivers and system checks registered at ready() call, imported with their first
 # signal, event or check run (lazy imports, on every kind of init): photos' serializers,
 # storage and parsers behind apps.photos.signals and apps.photos.events, the realtime fan-out
-# behind apps.realtime.receivers, and the settings modules the photos' and realtime's checks
-# check. An init on demand and a first pets request load none of them.
+# behind apps.realtime.receivers, the settings modules the photos', realtime's and
+# idempotency's checks check, and the idempotency store, which `@idempotent` views import
+# with the first request that carries an Idempotency-Key. An init on demand and a first pets
+# request load none of them.
 LAZY_MODULES = (
+    "apps.idempotency.conf",
+    "apps.idempotency.stores",
     "apps.photos.conf",
     "apps.photos.parsers",
     "apps.photos.serializers",
