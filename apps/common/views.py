@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common import health
 from apps.common.deadlines import deadline
 from apps.common.errors import RETRY_AFTER_UNAVAILABLE
 
@@ -73,6 +72,9 @@ class HealthView(APIView):
 
     @staticmethod
     def deep() -> Response:
+        # The dependency checks load with the first deep check, not with the URLconf.
+        from apps.common import health
+
         report = health.deep_health()
         if report.ok:
             return Response(report.as_dict())

@@ -45,10 +45,12 @@ PETS_MODULES = ("apps.pets.urls", "apps.pets.views")
 # signal, event or check run (lazy imports, on every kind of init): photos' serializers,
 # storage and parsers behind apps.photos.signals and apps.photos.events, the realtime fan-out
 # behind apps.realtime.receivers, the settings modules the photos', realtime's and
-# idempotency's checks check, and the idempotency store, which `@idempotent` views import
-# with the first request that carries an Idempotency-Key. An init on demand and a first pets
-# request load none of them.
+# idempotency's checks check, the idempotency store (`@idempotent` views import it with the
+# first request that carries an Idempotency-Key) and the deep health check's dependency
+# checks (apps.common.views, with the first `/health?deep=1`). An init on demand and a first
+# pets request load none of them.
 LAZY_MODULES = (
+    "apps.common.health",
     "apps.idempotency.conf",
     "apps.idempotency.stores",
     "apps.photos.conf",
