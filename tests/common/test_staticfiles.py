@@ -1,5 +1,5 @@
-"""WhiteNoise in a Lambda initialised on demand: the static files indexed by the first request
-for one, not at init; everywhere else at start, as WhiteNoise does."""
+"""WhiteNoise in a Lambda initialised on demand: imported, built and the static files indexed by
+the first request for one, not at init; everywhere else at start, as WhiteNoise does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
-from apps.common.staticfiles import INITIALIZATION_TYPE, WhiteNoiseMiddleware
+from apps.common.staticfiles import INITIALIZATION_TYPE, WhiteNoiseMiddleware, deferrable_prefixes
 
 CSS = b"body { color: teal; }\n"
 
@@ -30,6 +30,12 @@ def _app(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"from the app")
 
 
+def _files(middleware: WhiteNoiseMiddleware) -> dict[str, Any]:
+    """WhiteNoise's index of the static files (it must have been built)."""
+    assert middleware.whitenoise is not None
+    return dict(middleware.whitenoise.files)  # type: ignore[attr-defined]
+
+
 def _body(response: Any) -> bytes:
     if not response.streaming:
         return bytes(response.content)
@@ -46,16 +52,16 @@ def test_on_demand_init_indexes_nothing_until_a_static_file_is_asked_for(
     factory = RequestFactory()
 
     middleware = WhiteNoiseMiddleware(_app)
-    indexed_at_init = dict(middleware.files)
+    built_at_init = middleware.whitenoise
     api = middleware(factory.get("/v1/pets/1"))
-    indexed_after_api = dict(middleware.files)
+    built_after_api = middleware.whitenoise
     static = middleware(factory.get("/static/admin/site.css"))
 
-    assert indexed_at_init == indexed_after_api == {}
+    assert built_at_init is built_after_api is None
     assert (api.status_code, _body(api)) == (200, b"from the app")
     assert (static.status_code, _body(static)) == (200, CSS)
     assert static["Content-Type"].startswith("text/css")
-    assert list(middleware.files) == ["/static/admin/site.css"]
+    assert list(_files(middleware)) == ["/static/admin/site.css"]
 
 
 def test_an_unknown_static_path_after_the_index_is_the_app_s_as_before(
@@ -67,7 +73,7 @@ def test_an_unknown_static_path_after_the_index_is_the_app_s_as_before(
     response = middleware(RequestFactory().get("/static/admin/missing.css"))
 
     assert _body(response) == b"from the app"
-    assert list(middleware.files) == ["/static/admin/site.css"]
+    assert list(_files(middleware)) == ["/static/admin/site.css"]
 
 
 @pytest.mark.parametrize("initialization", ["snap-start", "provisioned-concurrency", None])
@@ -81,6 +87,53 @@ def test_elsewhere_the_files_are_indexed_at_start(
 
     middleware = WhiteNoiseMiddleware(_app)
 
-    assert list(middleware.files) == ["/static/admin/site.css"]
+    assert list(_files(middleware)) == ["/static/admin/site.css"]
     response = middleware(RequestFactory().get("/static/admin/site.css"))
     assert _body(response) == CSS
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prefix"),
+    [
+        ({}, "/static/"),
+        ({"STATIC_URL": "https://cdn.example.com/assets/"}, "/assets/"),
+        ({"STATIC_URL": "/app/static/", "FORCE_SCRIPT_NAME": "/app"}, "/static/"),
+        ({"WHITENOISE_STATIC_PREFIX": "files"}, "/files/"),
+    ],
+)
+def test_on_demand_the_prefix_that_builds_it_is_whitenoise_s_own(
+    static_root: Path,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    overrides: dict[str, str],
+    prefix: str,
+) -> None:
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    monkeypatch.setenv(INITIALIZATION_TYPE, "on-demand")
+
+    deferred = deferrable_prefixes()
+    monkeypatch.delenv(INITIALIZATION_TYPE)
+    built = WhiteNoiseMiddleware(_app).whitenoise
+
+    assert deferred == (prefix,)
+    assert built is not None
+    assert built.static_prefix == prefix  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"WHITENOISE_AUTOREFRESH": True},
+        {"WHITENOISE_USE_FINDERS": True},
+        {"WHITENOISE_ROOT": "static root"},
+    ],
+)
+def test_on_demand_whitenoise_is_built_at_start_when_it_would_not_only_serve_the_index(
+    static_root: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, overrides: dict[str, Any]
+) -> None:
+    for name, value in overrides.items():
+        setattr(settings, name, str(static_root) if value == "static root" else value)
+    monkeypatch.setenv(INITIALIZATION_TYPE, "on-demand")
+
+    assert WhiteNoiseMiddleware(_app).whitenoise is not None
