@@ -3,7 +3,6 @@ the project's GenericViewSet, routed without loading the OpenAPI generator."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from functools import cache
 from typing import Any, cast
@@ -106,13 +105,21 @@ class GenericViewSet(viewsets.GenericViewSet[Any]):
         # DRF's version reads every attribute with getattr, `schema` too, whose descriptor
         # imports DEFAULT_SCHEMA_CLASS, i.e. drf-spectacular's generator (with DRF's test
         # client, django.test and unittest), when a router builds the URLconf at a
-        # Lambda's init. The @action methods are plain functions: find them statically.
+        # Lambda's init. The @action methods are plain functions: find them statically, in
+        # the classes' own dicts along the MRO (the first definition of a name wins), as
+        # inspect.getmembers_static would, in its order (by name) but without its
+        # per-attribute MRO walks (~1% of the instructions to a cold start's first response).
+        seen: set[str] = set()
         actions = []
-        for name, attribute in inspect.getmembers_static(cls):
-            if isinstance(getattr(attribute, "mapping", None), MethodMapper):
-                assert attribute.__name__ == name, f"@action {name} must keep its name"  # noqa: S101
-                actions.append(attribute)
-        return actions
+        for klass in cls.__mro__:
+            for name, attribute in vars(klass).items():
+                if name in seen:
+                    continue
+                seen.add(name)
+                if isinstance(getattr(attribute, "mapping", None), MethodMapper):
+                    assert attribute.__name__ == name, f"@action {name} must keep its name"  # noqa: S101
+                    actions.append(attribute)
+        return sorted(actions, key=lambda action: str(action.__name__))
 
 
 class ConditionalMixin(PrivateCacheMixin, GenericViewSet):
