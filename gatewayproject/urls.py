@@ -1,13 +1,23 @@
 """URL configuration: /health, /v1 (API, OpenAPI document, docs) and /admin/."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, path, re_path
 
 from apps.common.admin_apps import admin_urls
 from apps.common.deferral import app_urls
 from apps.common.views import HealthView, lazy_view
+
+
+def _media_files() -> list[URLPattern]:
+    """Local photo files while DEBUG is on; django.conf.urls.static (with Django's static
+    file view) is imported only when it can return a pattern or reject an empty MEDIA_URL."""
+    if not settings.DEBUG and settings.MEDIA_URL:
+        return []  # what static() returns: S3 serves its own
+    from django.conf.urls.static import static
+
+    return static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
 
 handler400 = "apps.common.errors.bad_request"
 handler403 = "apps.common.errors.permission_denied"
@@ -38,5 +48,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Deferred, the apps' admin modules load with the admin's first use (apps.common.admin_apps).
     path("admin/", admin_urls(admin.site)),
     # Local photo files while DEBUG is on (an empty list otherwise); S3 serves its own.
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
+    *_media_files(),
 ]

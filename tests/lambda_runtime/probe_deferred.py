@@ -48,8 +48,9 @@ PETS_MODULES = ("apps.pets.urls", "apps.pets.views")
 # idempotency's checks check, the idempotency store (`@idempotent` views import it with the
 # first request that carries an Idempotency-Key) and the deep health check's dependency
 # checks (apps.common.views, with the first `/health?deep=1`); on demand, WhiteNoise (with the
-# first request under the static prefix, apps.common.staticfiles). An init on demand and a
-# first pets request load none of them.
+# first request under the static prefix, apps.common.staticfiles); Django's static file
+# view, which the URLconf routes only while DEBUG is on. An init on demand and a first pets
+# request load none of them.
 LAZY_MODULES = (
     "apps.common.health",
     "apps.idempotency.conf",
@@ -62,6 +63,7 @@ LAZY_MODULES = (
     "apps.realtime.connections_api",
     "apps.realtime.fanout",
     "apps.realtime.services",
+    "django.conf.urls.static",
     "whitenoise.middleware",
 )
 # Values for the URL parameters of every named route (the admin's and the API's), tried in

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
@@ -84,3 +86,20 @@ def test_an_app_prefix_matches_only_its_apps_paths(path: str, rest: str | None) 
 def test_an_apps_urlconf_must_name_the_app_it_is_included_as() -> None:
     with pytest.raises(ValueError, match="app_name is 'pets', not 'photos'"):
         app_urls("v1/", ("pets",), "apps.pets.urls", "photos")
+
+
+@pytest.mark.parametrize(
+    ("debug", "media_url", "served"),
+    [(True, "/media/", True), (False, "/media/", False), (True, "https://cdn.example/m/", False)],
+)
+def test_local_media_files_are_routed_only_while_debug_is_on(
+    settings: Any, debug: bool, media_url: str, served: bool
+) -> None:
+    from gatewayproject.urls import _media_files
+
+    settings.DEBUG, settings.MEDIA_URL = debug, media_url
+
+    patterns = _media_files()
+
+    assert bool(patterns) is served
+    assert not served or patterns[0].resolve("media/a.jpg") is not None
