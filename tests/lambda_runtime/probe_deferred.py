@@ -43,25 +43,29 @@ DEFERRED_MODULES = (
 PETS_MODULES = ("apps.pets.urls", "apps.pets.views")
 # What the receivers and system checks registered at ready() call, imported with their first
 # signal, event or check run (lazy imports, on every kind of init): photos' serializers,
-# storage and parsers behind apps.photos.signals and apps.photos.events, the realtime fan-out
-# behind apps.realtime.receivers, the settings modules the photos', realtime's and
-# idempotency's checks check, the idempotency store (`@idempotent` views import it with the
-# first request that carries an Idempotency-Key) and the deep health check's dependency
-# checks (apps.common.views, with the first `/health?deep=1`); on demand, WhiteNoise (with the
-# first request under the static prefix, apps.common.staticfiles); Django's static file
-# view, which the URLconf routes only while DEBUG is on. An init on demand and a first pets
-# request load none of them.
+# storage and parsers behind apps.photos.signals and apps.photos.events, the realtime
+# protocol (with the photos' and keys' event types) and fan-out behind
+# apps.realtime.receivers, the settings modules the photos', realtime's and idempotency's
+# checks check, the idempotency store (`@idempotent` views import it with the first request
+# that carries an Idempotency-Key) and the deep health check's dependency checks
+# (apps.common.views, with the first `/health?deep=1`); on demand, WhiteNoise (with the first
+# request under the static prefix, apps.common.staticfiles); Django's static file view, which
+# the URLconf routes only while DEBUG is on. An init on demand and a first pets request load
+# none of them.
 LAZY_MODULES = (
     "apps.common.health",
     "apps.idempotency.conf",
     "apps.idempotency.stores",
+    "apps.api_keys.events",
     "apps.photos.conf",
+    "apps.photos.events",
     "apps.photos.parsers",
     "apps.photos.serializers",
     "apps.photos.storage",
     "apps.realtime.conf",
     "apps.realtime.connections_api",
     "apps.realtime.fanout",
+    "apps.realtime.protocol",
     "apps.realtime.services",
     "django.conf.urls.static",
     "whitenoise.middleware",
