@@ -23,7 +23,7 @@ from django.core.signals import setting_changed
 from django.utils.functional import cached_property
 from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
-from mangum.handlers.utils import handle_base64_response_body, handle_exclude_headers
+from mangum.handlers.utils import handle_exclude_headers
 from mangum.types import ASGI, LambdaConfig, LambdaContext, Scope
 
 from apps.common.errors import (
@@ -43,7 +43,6 @@ from lambda_runtime.wsgi import (
     environ_v2,
     mangum_response,
     path_is_decoded,
-    raw_path,
     wsgi_path,
 )
 
@@ -174,7 +173,7 @@ def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:
     body = response["body"]
     if body and "content-type" not in headers:
         headers["content-type"] = "application/json"
-    text, is_base64 = handle_base64_response_body(body, headers, config["text_mime_types"])
+    text, is_base64 = _text_or_base64(body, headers, config["text_mime_types"])
     result: dict[str, Any] = {"statusCode": response["status"], "body": text}
     if headers:
         result["headers"] = headers
@@ -182,6 +181,24 @@ def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:
         result["cookies"] = cookies
     result["isBase64Encoded"] = is_base64
     return result
+
+
+def _text_or_base64(
+    body: bytes, headers: dict[str, str], text_types: list[str]
+) -> tuple[str, bool]:
+    """Mangum's handle_base64_response_body (mangum.handlers.utils), the same rule: a body is
+    text if its Content-Type contains one of the text MIME types and it decodes as UTF-8,
+    else base64; the Content-Type read once instead of once per type tried."""
+    if not body:
+        return "", False
+    content_type = headers.get("content-type", "")
+    for text_type in text_types:
+        if text_type in content_type:
+            try:
+                return body.decode(), False
+            except UnicodeDecodeError:
+                break
+    return base64.b64encode(body).decode(), True
 
 
 def _shape_multi(response: WSGIResponse, config: LambdaConfig, *, exclude: bool) -> dict[str, Any]:
@@ -200,9 +217,7 @@ def _shape_multi(response: WSGIResponse, config: LambdaConfig, *, exclude: bool)
                 multi[name] = [headers.pop(name), value]
             else:
                 headers[name] = value
-    text, is_base64 = handle_base64_response_body(
-        response["body"], headers, config["text_mime_types"]
-    )
+    text, is_base64 = _text_or_base64(response["body"], headers, config["text_mime_types"])
     if exclude and config["exclude_headers"]:
         headers = handle_exclude_headers(headers, config)
         multi = handle_exclude_headers(multi, config)
@@ -291,7 +306,15 @@ class LambdaWSGIAdapter(Mangum):
         log_context: dict[str, Any] = {}
         if lambda_id := getattr(context, "aws_request_id", None):
             log_context["requestId"] = lambda_id
-        if gateway_id := gateway_request_id(event):
+        # gateway_request_id(event), its API Gateway case inlined (every invoke but ALB's).
+        request_context_ = event.get("requestContext") if isinstance(event, dict) else None
+        if isinstance(request_context_, dict) and isinstance(
+            gateway_id := request_context_.get("requestId"), str
+        ):
+            gateway_id = str(gateway_id)
+        else:
+            gateway_id = gateway_request_id(event)
+        if gateway_id:
             log_context["gatewayRequestId"] = gateway_id
         # No X-Ray trace id here: Lambda's _X_AMZN_TRACE_ID is read by the request's
         # middleware (apps.common.middleware, for the lines of the request) and by the JSON
@@ -299,9 +322,63 @@ class LambdaWSGIAdapter(Mangum):
         # (~8k instructions, a KeyError inside os.environ.get where it is unset).
         token = request_context.set(log_context)
         try:
+            # HTTP API and REST events, served without a handler object: Mangum's infer()
+            # rules and _is_http_proxy_event, inlined (tests/lambda_runtime/test_adapter_cost.py
+            # holds the choice equal to Mangum's on every sample); ALB events and anything
+            # else take the general way.
+            if (
+                isinstance(request_context_, dict)
+                and "elb" not in request_context_
+                and "eventType" not in request_context_
+                and "serviceArn" not in request_context_
+                and "serviceNetworkArn" not in request_context_
+                and event.get("type") not in ("REQUEST", "TOKEN")
+            ):
+                if (version := event.get("version")) == "2.0":
+                    return self._serve_gateway(event, context, log_context, True, False)
+                if version is not None or "version" in event:
+                    return self._serve_gateway(event, context, log_context, False, False)
+                if "resource" in event:
+                    return self._serve_gateway(event, context, log_context, False, True)
             return self._serve(event, context, log_context)
         finally:
             request_context.reset(token)
+
+    def _serve_gateway(
+        self,
+        event: dict[str, Any],
+        context: LambdaContext,
+        log_context: dict[str, Any],
+        v2: bool,
+        rest: bool,
+    ) -> dict[str, Any]:
+        """_serve for an HTTP API (v2: payload 2.0) or REST API event, without the handler
+        object: the same environ, errors and shaping as _HTTPAPIEvent and _RESTEvent."""
+        try:
+            body = _decode_body(event) if event.get("body") else b""  # a call less for a GET
+            environ = self._environ_for(event, (environ_v2 if v2 else environ_v1)(event, body))
+        except InvalidBodyError:
+            return error_result(event, 400, "Request body is not valid base64.", log_context)
+        except (KeyError, TypeError, AttributeError, ValueError, MalformedEventError) as exc:
+            front_door = "RESTEvent" if rest else "HTTPAPIEvent"
+            logger.error("Malformed %s event: %r", front_door, exc)
+            return error_result(event, 400, "Malformed request event", log_context)
+        environ["aws.event"] = event
+        environ["aws.context"] = context
+        environ["gatewayproject.request_id"] = log_context.get("gatewayRequestId")
+        environ["gatewayproject.context"] = log_context
+        try:
+            response = call_application(self.wsgi_app, environ)
+            if v2:
+                return _shape_v2(response, self.config)
+            return _shape_multi(response, self.config, exclude=rest)
+        except DATABASE_UNAVAILABLE as exc:
+            logger.error("Database unavailable: %s", type(exc).__name__)
+            headers = {"retry-after": str(RETRY_AFTER_UNAVAILABLE)}
+            return error_result(event, 503, None, log_context, headers=headers)
+        except Exception:
+            logger.exception("The Lambda adapter failed")
+            return error_result(event, 500, None, log_context)
 
     def _serve(
         self, event: Any, context: LambdaContext, log_context: dict[str, Any]
@@ -335,19 +412,34 @@ class LambdaWSGIAdapter(Mangum):
             return error_result(event, 500, None, log_context)
 
     def _environ(self, handler: _Event, event: dict[str, Any]) -> dict[str, Any]:
-        environ = handler.environ()
-        if "HTTP_HOST" not in environ and (domain := event["requestContext"].get("domainName")):
+        return self._environ_for(event, handler.environ())
+
+    def _environ_for(self, event: dict[str, Any], environ: dict[str, Any]) -> dict[str, Any]:
+        """The front door's environ completed: Host, SCRIPT_NAME and PATH_INFO, cookies."""
+        request_context_ = event["requestContext"]
+        if "HTTP_HOST" not in environ and (domain := request_context_.get("domainName")):
             environ["HTTP_HOST"] = str(domain)  # The host the client connected to.
         if (prefix := _PREFIX.get("prefix")) is None:
             prefix = self._stage_prefix()
-        path = raw_path(event)
+        # raw_path, inlined.
+        v2 = event.get("version") == "2.0"
+        path = request_context_["http"]["path"] if v2 else event["path"]
+        if not isinstance(path, str):
+            raise TypeError("the event's path is not a string")
+        path = path or "/"
         # An ASCII path without escapes is its own WSGI string, decoded by the front door
         # or not: skip the decoding (~3k instructions) for the usual request.
         if "%" in path or not path.isascii():
             path = wsgi_path(path, decoded=path_is_decoded(event))
-        environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix.split(
-            event, environ.get("HTTP_HOST", ""), path
-        )
+        if prefix.mode == "off" or (
+            # No stage to strip (StagePrefix.split's answer without calling it).
+            prefix.mode == "auto" and request_context_.get("stage") in (None, "", "$default")
+        ):
+            environ["SCRIPT_NAME"], environ["PATH_INFO"] = "", path
+        else:
+            environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix.split(
+                event, environ.get("HTTP_HOST", ""), path
+            )
         if "multiValueHeaders" in event and "HTTP_COOKIE" in environ:
             environ["HTTP_COOKIE"] = _rest_cookies(event) or environ["HTTP_COOKIE"]
         return environ
