@@ -158,7 +158,9 @@ def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:
     even to an answer without a body (a 204), which the gateway would pass on to the client;
     here an answer without a body keeps the Content-Type it has, if any."""
     pairs = response["headers"]
-    headers = {_LOWER[name]: value.strip() for name, value in pairs}
+    headers: dict[str, str] = {}
+    for name, value in pairs:  # a loop, not a comprehension: no function call before 3.12
+        headers[_LOWER[name]] = value.strip()
     cookies: list[str] = []
     if len(headers) != len(pairs) or "set-cookie" in headers:  # repeated names, cookies
         headers = {}
@@ -205,7 +207,9 @@ def _shape_multi(response: WSGIResponse, config: LambdaConfig, *, exclude: bool)
     """Payload 1.0 and REST: a name seen once in `headers`, a repeated one's values in
     `multiValueHeaders` only; REST leaves out the configured `exclude_headers`."""
     pairs = response["headers"]
-    headers = {_LOWER[name]: value.strip() for name, value in pairs}
+    headers: dict[str, str] = {}
+    for name, value in pairs:  # as in _shape_v2
+        headers[_LOWER[name]] = value.strip()
     multi: dict[str, list[str]] = {}
     if len(headers) != len(pairs):  # repeated names
         headers = {}

@@ -28,9 +28,6 @@ class WSGIApplication(Protocol):
 # recomputed from the decoded body: the gateway's value (when there is one at all) counts
 # base64 text, and without one Django's multipart parser sees no files (mangum#310).
 _CONTENT_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": ""}
-# Lower-case header name -> environ key ("" for a header that is dropped), filled as names
-# are seen; bounded, since clients choose header names.
-_KEYS: dict[str, str] = {}
 _KEYS_MAX = 1024
 
 
@@ -74,10 +71,12 @@ def _wsgi_str(value: str) -> str:
     return value if value.isascii() else value.encode().decode("latin-1")
 
 
-def _environ_key(raw_name: str) -> str:
-    """The environ key of a header name, "" if a WSGI server would drop it."""
-    key = _KEYS.get(raw_name)
-    if key is None:
+class _EnvironKeys(dict[str, str]):
+    """Header name as sent -> environ key ("" for a header that is dropped), made once per
+    name: `_KEYS[name]` in the header loops (a subscript costs less by the clock than a
+    `.get()` call, nine times an invoke). Bounded, since clients choose header names."""
+
+    def __missing__(self, raw_name: str) -> str:
         name = raw_name.lower()
         if name in _CONTENT_HEADERS:
             key = _CONTENT_HEADERS[name]
@@ -87,9 +86,17 @@ def _environ_key(raw_name: str) -> str:
             key = ""
         else:
             key = "HTTP_" + _wsgi_str(name).upper().replace("-", "_")
-        if len(_KEYS) < _KEYS_MAX:
-            _KEYS[raw_name] = key
-    return key
+        if len(self) < _KEYS_MAX:
+            self[raw_name] = key
+        return key
+
+
+_KEYS = _EnvironKeys()
+
+
+def _environ_key(raw_name: str) -> str:
+    """The environ key of a header name, "" if a WSGI server would drop it."""
+    return _KEYS[raw_name]
 
 
 def _set_headers(environ: dict[str, Any], headers: dict[str, Any]) -> None:
@@ -97,10 +104,7 @@ def _set_headers(environ: dict[str, Any], headers: dict[str, Any]) -> None:
     for name, value in headers.items():
         if not value.isascii():  # _wsgi_str, inlined: this loop runs for every header
             value = value.encode().decode("latin-1")
-        key = _KEYS.get(name)
-        if key is None:
-            key = _environ_key(name)
-        if key:
+        if key := _KEYS[name]:
             environ[key] = value
 
 
@@ -137,11 +141,16 @@ def _environ(method: str, query: str, body: bytes, client: str | None) -> dict[s
     environ = _BASE_ENVIRON.copy()
     environ["REQUEST_METHOD"] = method.upper()
     environ["QUERY_STRING"] = query
-    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["CONTENT_LENGTH"] = str(len(body)) if body else "0"
     # API Gateway gives the bare client IP; the ALB gives X-Forwarded-For, whose last entry
     # is the address the load balancer saw (earlier ones are client-supplied). Some samples
     # carry a CIDR suffix ("1.2.3.4/32"), which is never part of an address.
-    environ["REMOTE_ADDR"] = (client or "").rpartition(",")[2].strip().partition("/")[0]
+    if not client:
+        environ["REMOTE_ADDR"] = ""
+    elif "," in client or "/" in client:
+        environ["REMOTE_ADDR"] = client.rpartition(",")[2].strip().partition("/")[0]
+    else:  # a bare address: the usual API Gateway event, two method calls less
+        environ["REMOTE_ADDR"] = client.strip()
     environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.errors"] = sys.stderr  # read per request: a test may have replaced it
     return environ
@@ -217,10 +226,7 @@ def environ_v2(event: dict[str, Any], body: bytes) -> dict[str, Any]:
     for name, value in event.get("headers", {}).items():  # _set_headers, inlined
         if not value.isascii():
             value = value.encode().decode("latin-1")
-        key = _KEYS.get(name)
-        if key is None:
-            key = _environ_key(name)
-        if key:
+        if key := _KEYS[name]:
             environ[key] = value
     if cookies := event.get("cookies"):
         # Payload 2.0 moves the Cookie header's pairs into `cookies`.
@@ -253,10 +259,7 @@ def environ_v1(event: dict[str, Any], body: bytes) -> dict[str, Any]:
         _set_headers(environ, {name: headers[name] for name in headers if name in only_single})
     for name, values in multi.items():
         value = ", ".join(values) if isinstance(values, list) else ""
-        key = _KEYS.get(name)  # _environ_key and _wsgi_str, inlined as in _set_headers
-        if key is None:
-            key = _environ_key(name)
-        if key:
+        if key := _KEYS[name]:  # _environ_key and _wsgi_str, inlined as in _set_headers
             environ[key] = value if value.isascii() else value.encode().decode("latin-1")
     return _from_environ(environ)
 

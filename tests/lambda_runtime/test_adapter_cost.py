@@ -120,6 +120,7 @@ def test_a_port_that_is_not_a_number_is_a_400_every_time(invoke: Invoke) -> None
 def test_the_memos_stay_bounded_whatever_clients_send(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wsgi, "_PORTS", {})
     monkeypatch.setattr(wsgi, "_STATUS_CODES", {})
+    monkeypatch.setattr(wsgi, "_KEYS", wsgi._EnvironKeys())
     monkeypatch.setattr(lambda_adapter, "_LOWER", lambda_adapter._LowerNames())
 
     for number in range(2000):
@@ -129,10 +130,12 @@ def test_the_memos_stay_bounded_whatever_clients_send(monkeypatch: pytest.Monkey
         response = wsgi.call_application(app, {"REQUEST_METHOD": "GET"})
         assert response["status"] == 200 + number % 300
         assert lambda_adapter._LOWER[f"X-Name-{number}"] == f"x-name-{number}"
+        assert wsgi._environ_key(f"X-Name-{number}") == f"HTTP_X_NAME_{number}"
 
     assert len(wsgi._PORTS) == wsgi._PORTS_MAX
     assert len(wsgi._STATUS_CODES) == wsgi._STATUS_CODES_MAX
     assert len(lambda_adapter._LOWER) == 1024
+    assert len(wsgi._KEYS) == wsgi._KEYS_MAX
 
 
 def _answering(status: str, headers: list[tuple[str, str]], body: bytes = b"") -> Any:
@@ -263,3 +266,15 @@ def test_the_stage_shortcut_splits_as_the_stage_prefix_does(
 
     path = "/prod/v1/pets"
     assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == prefix.split(event, host, path)
+
+
+@pytest.mark.parametrize(
+    "client",
+    [None, "", "1.2.3.4", " 1.2.3.4 ", "1.2.3.4/32", "10.0.0.1, 1.2.3.4", "9.9.9.9,1.2.3.4/32 "],
+)
+def test_remote_addr_is_the_last_forwarded_address_without_its_suffix(client: str | None) -> None:
+    environ = wsgi._environ("GET", "", b"", client)
+
+    assert environ["REMOTE_ADDR"] == (client or "").rpartition(",")[2].strip().partition("/")[0]
+    assert environ["CONTENT_LENGTH"] == "0"
+    assert wsgi._environ("POST", "", b"abc", client)["CONTENT_LENGTH"] == "3"
