@@ -143,7 +143,13 @@ _watchdogs: weakref.WeakSet[Watchdog] = weakref.WeakSet()
 
 
 def _forked() -> None:
+    """In a forked child: no watchdog thread runs here, and the parent's lock may have been
+    held by its thread at the moment of the fork (a child waiting for it would wait forever);
+    the parent's armed deadlines are its own threads' business. Each watchdog starts over."""
     for each in list(_watchdogs):
+        each._lock = threading.Lock()
+        each._wakeup = threading.Condition(each._lock)
+        each._armed = {}
         each._running = False
 
 
