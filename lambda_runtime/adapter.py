@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -203,7 +204,7 @@ def _text_or_base64(
     return base64.b64encode(body).decode(), True
 
 
-def _shape_multi(response: WSGIResponse, config: LambdaConfig, *, exclude: bool) -> dict[str, Any]:
+def _shape_multi(response: WSGIResponse, config: LambdaConfig, exclude: bool) -> dict[str, Any]:
     """Payload 1.0 and REST: a name seen once in `headers`, a repeated one's values in
     `multiValueHeaders` only; REST leaves out the configured `exclude_headers`."""
     pairs = response["headers"]
@@ -367,22 +368,9 @@ class LambdaWSGIAdapter(Mangum):
             front_door = "RESTEvent" if rest else "HTTPAPIEvent"
             logger.error("Malformed %s event: %r", front_door, exc)
             return error_result(event, 400, "Malformed request event", log_context)
-        environ["aws.event"] = event
-        environ["aws.context"] = context
-        environ["gatewayproject.request_id"] = log_context.get("gatewayRequestId")
-        environ["gatewayproject.context"] = log_context
-        try:
-            response = call_application(self.wsgi_app, environ)
-            if v2:
-                return _shape_v2(response, self.config)
-            return _shape_multi(response, self.config, exclude=rest)
-        except DATABASE_UNAVAILABLE as exc:
-            logger.error("Database unavailable: %s", type(exc).__name__)
-            headers = {"retry-after": str(RETRY_AFTER_UNAVAILABLE)}
-            return error_result(event, 503, None, log_context, headers=headers)
-        except Exception:
-            logger.exception("The Lambda adapter failed")
-            return error_result(event, 500, None, log_context)
+        if v2:
+            return self._respond(event, context, log_context, environ, _shape_v2, self.config)
+        return self._respond(event, context, log_context, environ, _shape_multi, self.config, rest)
 
     def _serve(
         self, event: Any, context: LambdaContext, log_context: dict[str, Any]
@@ -399,12 +387,25 @@ class LambdaWSGIAdapter(Mangum):
         except (KeyError, TypeError, AttributeError, ValueError, MalformedEventError) as exc:
             logger.error("Malformed %s event: %r", type(handler).__name__[1:], exc)
             return error_result(event, 400, "Malformed request event", log_context)
+        return self._respond(event, context, log_context, environ, handler)
+
+    def _respond(
+        self,
+        event: dict[str, Any],
+        context: LambdaContext,
+        log_context: dict[str, Any],
+        environ: dict[str, Any],
+        shape: Callable[..., dict[str, Any]],
+        *shape_args: Any,
+    ) -> dict[str, Any]:
+        """Run the application on `environ` and shape its answer (`shape(response,
+        *shape_args)`) for the front door; a failure past the application is a JSON error."""
         environ["aws.event"] = event
         environ["aws.context"] = context
         environ["gatewayproject.request_id"] = log_context.get("gatewayRequestId")
         environ["gatewayproject.context"] = log_context
         try:
-            return handler(call_application(self.wsgi_app, environ))
+            return shape(call_application(self.wsgi_app, environ), *shape_args)
         except DATABASE_UNAVAILABLE as exc:
             # Django answers these itself; this is one raised after the response was made
             # (closing the request's connection), which would otherwise be a bare 500.

@@ -189,30 +189,15 @@ def _original(value: str | None) -> str | None:
 
 
 def _from_environ(environ: dict[str, Any]) -> dict[str, Any]:
-    """_set_server from the environ's Host, X-Forwarded-Port and X-Forwarded-Proto, inlined
-    with _original: this runs for every HTTP API and REST request, and a call less is worth
-    more by the clock than its instructions say."""
+    """_set_server from the environ's Host, X-Forwarded-Port and X-Forwarded-Proto (_original
+    inlined: this runs for every HTTP API and REST request)."""
     host = environ.get("HTTP_HOST")
     if host is not None and not host.isascii():
         host = host.encode("latin-1").decode()
     port = environ.get("HTTP_X_FORWARDED_PORT")
     if port is not None and not port.isascii():
         port = port.encode("latin-1").decode()
-    if host is None:
-        name, port = "mangum", 80 if port is None else port
-    elif ":" not in host:
-        name, port = host, 80 if port is None else port
-    else:
-        name, port = host.split(":")
-    environ["SERVER_NAME"] = name
-    if (number := _PORTS.get(port)) is None:
-        number = str(int(port))  # ValueError: a malformed event
-        if len(_PORTS) < _PORTS_MAX:
-            _PORTS[port] = number
-    environ["SERVER_PORT"] = number
-    proto = environ.get("HTTP_X_FORWARDED_PROTO")
-    environ["wsgi.url_scheme"] = proto if proto in ("http", "https") else "https"
-    return environ
+    return _set_server(environ, host, environ.get("HTTP_X_FORWARDED_PROTO"), port)
 
 
 def environ_v2(event: dict[str, Any], body: bytes) -> dict[str, Any]:
