@@ -14,6 +14,7 @@ classes loaded by then are dataclasses.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import sys
 from dataclasses import dataclass
@@ -83,9 +84,18 @@ def serve(event: dict[str, Any], times: int) -> dict[str, Any]:
     from django.db.backends.signals import connection_created
     from django.urls import get_resolver
 
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
     from lambda_runtime.handler import handler
 
+    gc.callbacks.remove(count)
     report: dict[str, Any] = {
+        "collections_during_init": len(collections),
         "apps_ready_at_init": apps.ready,
         "urlconf_loaded_at_init": "gatewayproject.urls" in sys.modules,
         "app_views_at_init": "apps.pets.views" in sys.modules,

@@ -85,6 +85,13 @@ def test_django_is_set_up_once_during_init(served: Any) -> None:
     assert report["setup_calls_while_serving"] == 0
 
 
+def test_no_garbage_collection_runs_during_init(served: Any) -> None:
+    report, _ = served
+
+    # Everything init makes lives as long as the process: a collection would find nothing.
+    assert report["collections_during_init"] == 0
+
+
 def test_an_on_demand_init_loads_the_urlconf_but_leaves_the_reverse_index_to_its_first_use(
     container: dict[str, Any],
 ) -> None:
