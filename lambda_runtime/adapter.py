@@ -24,7 +24,7 @@ from django.core.signals import setting_changed
 from django.utils.functional import cached_property
 from mangum import Mangum
 from mangum.handlers import ALB, APIGateway, HTTPGateway
-from mangum.handlers.utils import handle_exclude_headers
+from mangum.handlers.utils import handle_base64_response_body, handle_exclude_headers
 from mangum.types import ASGI, LambdaConfig, LambdaContext, Scope
 
 from apps.common.errors import (
@@ -176,7 +176,7 @@ def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:
     body = response["body"]
     if body and "content-type" not in headers:
         headers["content-type"] = "application/json"
-    text, is_base64 = _text_or_base64(body, headers, config["text_mime_types"])
+    text, is_base64 = handle_base64_response_body(body, headers, config["text_mime_types"])
     result: dict[str, Any] = {"statusCode": response["status"], "body": text}
     if headers:
         result["headers"] = headers
@@ -184,24 +184,6 @@ def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:
         result["cookies"] = cookies
     result["isBase64Encoded"] = is_base64
     return result
-
-
-def _text_or_base64(
-    body: bytes, headers: dict[str, str], text_types: list[str]
-) -> tuple[str, bool]:
-    """Mangum's handle_base64_response_body (mangum.handlers.utils), the same rule: a body is
-    text if its Content-Type contains one of the text MIME types and it decodes as UTF-8,
-    else base64; the Content-Type read once instead of once per type tried."""
-    if not body:
-        return "", False
-    content_type = headers.get("content-type", "")
-    for text_type in text_types:
-        if text_type in content_type:
-            try:
-                return body.decode(), False
-            except UnicodeDecodeError:
-                break
-    return base64.b64encode(body).decode(), True
 
 
 def _shape_multi(response: WSGIResponse, config: LambdaConfig, exclude: bool) -> dict[str, Any]:
@@ -222,7 +204,9 @@ def _shape_multi(response: WSGIResponse, config: LambdaConfig, exclude: bool) ->
                 multi[name] = [headers.pop(name), value]
             else:
                 headers[name] = value
-    text, is_base64 = _text_or_base64(response["body"], headers, config["text_mime_types"])
+    text, is_base64 = handle_base64_response_body(
+        response["body"], headers, config["text_mime_types"]
+    )
     if exclude and config["exclude_headers"]:
         headers = handle_exclude_headers(headers, config)
         multi = handle_exclude_headers(multi, config)

@@ -221,24 +221,6 @@ def test_the_adapter_makes_few_python_calls_per_request() -> None:
     assert len(outside_app) <= 13, "\n".join(outside_app)
 
 
-@pytest.mark.parametrize(
-    "content_type", ["application/json", "text/plain; charset=utf-8", "image/png", "", None]
-)
-@pytest.mark.parametrize("body", [b"", b'{"a": 1}', b"caf\xe9", b"\x89PNG\r\n\x1a\n\x00\xff"])
-@pytest.mark.parametrize("text_types", [None, [], ["image/"]])
-def test_text_or_base64_is_mangums_rule(
-    content_type: str | None, body: bytes, text_types: list[str] | None
-) -> None:
-    from mangum.handlers.utils import handle_base64_response_body
-
-    headers = {} if content_type is None else {"content-type": content_type}
-    types = _adapter().config["text_mime_types"] if text_types is None else text_types
-
-    assert lambda_adapter._text_or_base64(body, headers, types) == handle_base64_response_body(
-        body, headers, types
-    )
-
-
 @pytest.mark.parametrize("stage", [None, "", "$default", "prod", 7])
 @pytest.mark.parametrize("setting", ["auto", "off", "/prod"])
 @pytest.mark.parametrize("version", ["2.0", "1.0"])
