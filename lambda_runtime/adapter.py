@@ -410,7 +410,7 @@ class LambdaWSGIAdapter(Mangum):
             environ["HTTP_HOST"] = str(domain)  # The host the client connected to.
         if (prefix := _PREFIX.get("prefix")) is None:
             prefix = self._stage_prefix()
-        # raw_path, inlined.
+        # The request path as the front door sent it, stage included if any.
         v2 = event.get("version") == "2.0"
         path = request_context_["http"]["path"] if v2 else event["path"]
         if not isinstance(path, str):

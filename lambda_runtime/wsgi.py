@@ -31,17 +31,6 @@ _CONTENT_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": ""}
 _KEYS_MAX = 1024
 
 
-def raw_path(event: dict[str, Any]) -> str:
-    """The request path as the front door sent it, stage included if any."""
-    if event.get("version") == "2.0":
-        path = event["requestContext"]["http"]["path"]
-    else:
-        path = event["path"]
-    if not isinstance(path, str):
-        raise TypeError("the event's path is not a string")
-    return path or "/"
-
-
 def path_is_decoded(event: dict[str, Any]) -> bool:
     """HTTP APIs (payload 1.0 and 2.0) hand over the path already percent-decoded; REST
     APIs, Function URLs and ALBs as the client sent it. Observed on live traffic, not
