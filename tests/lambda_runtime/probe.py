@@ -16,11 +16,50 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import os
+import secrets
+import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 MARKER = "--- first request ---"
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com"
+
+
+def container_env(tmp: Path) -> dict[str, str]:
+    """A production-configured Lambda container's environment over a database in `tmp` (no
+    DJANGO_SETTINGS_MODULE: the handler must default to production settings)."""
+    (tmp / "static").mkdir(exist_ok=True)
+    return {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_STATIC_ROOT": str(tmp / "static"),
+    }
+
+
+def run(module: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m <module> *args` in a fresh interpreter: this process's environment without
+    its Django, database and Lambda-init settings, then `env`."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_")) and k != "AWS_LAMBDA_INITIALIZATION_TYPE"
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
 # What only the OpenAPI document needs: drf-spectacular's generator and views, the project's
 # schema module, through drf-spectacular's plumbing DRF's test client, django.test and
 # unittest, and the code of PyYAML and uritemplate (DRF imports both, lambda_runtime.lazy).

@@ -5,20 +5,13 @@ route name, the admin's system checks. A SnapStart init still builds all of it a
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lambda_runtime import events
+from tests.lambda_runtime import events, probe
 from tests.lambda_runtime.probe_deferred import DEFERRED_MODULES, PETS_MODULES
 
-ROOT = Path(__file__).resolve().parents[2]
-HOST = "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com"
 ON_DEMAND = {"AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"}
 SNAP_START = {"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}
 # The admin's ModelAdmins (apps.*.admin and the contrib ones), registered by autodiscovery.
@@ -38,17 +31,7 @@ REGISTERED = {
 
 
 def _probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    clean.pop("AWS_LAMBDA_INITIALIZATION_TYPE", None)
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tests.lambda_runtime.probe_deferred", *args],
-        cwd=ROOT,
-        env=clean | env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = probe.run("tests.lambda_runtime.probe_deferred", args, env)
     assert result.returncode == 0, result.stderr
     report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
     return report
@@ -58,13 +41,7 @@ def _probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
 def container(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Production settings, a migrated database with a pet, collected static files, and a
     staff user's session cookie."""
-    tmp = tmp_path_factory.mktemp("deferred")
-    env = {
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "DJANGO_ALLOWED_HOSTS": HOST,
-        "DJANGO_STATIC_ROOT": str(tmp / "static"),
-    }
+    env = probe.container_env(tmp_path_factory.mktemp("deferred"))
     prepared = _probe(["setup"], env)
     event = events.http_api(path=f"/v1/pets/{prepared['pet_id']}", headers=prepared["headers"])
     return {"env": env, "event": event, "cookie": prepared["cookie"]}

@@ -5,48 +5,24 @@ line per request, and database connections persist (or not) exactly as CONN_MAX_
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lambda_runtime import events
+from tests.lambda_runtime import events, probe
 from tests.lambda_runtime.probe import GENERATOR_MODULES, MARKER
-
-ROOT = Path(__file__).resolve().parents[2]
-HOST = "aaaaaaaaaa.execute-api.us-west-2.amazonaws.com"
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tests.lambda_runtime.probe", *args],
-        cwd=ROOT,
-        env=clean | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return probe.run("tests.lambda_runtime.probe", args, env)
 
 
 @pytest.fixture(scope="module")
 def container(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A production-configured process environment with a migrated database, a user and
     a pet, and a payload-2.0 event that reads that pet."""
-    tmp = tmp_path_factory.mktemp("container")
-    (tmp / "static").mkdir()
-    env = {
-        # No DJANGO_SETTINGS_MODULE: the handler must default to production settings.
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "DJANGO_ALLOWED_HOSTS": HOST,
-        "DJANGO_STATIC_ROOT": str(tmp / "static"),
-    }
+    env = probe.container_env(tmp_path_factory.mktemp("container"))
     setup = _run(["setup"], env)
     assert setup.returncode == 0, setup.stderr
     prepared = json.loads(setup.stdout.splitlines()[-1])
