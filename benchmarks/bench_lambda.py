@@ -49,6 +49,7 @@ import gc
 import importlib.util
 import io
 import json
+import math
 import os
 import re
 import secrets
@@ -486,21 +487,28 @@ def seed(env: dict[str, str], setup_python: str) -> tuple[list[dict[str, Any]], 
 
 
 def start_workers(
-    env: dict[str, str], event_list: list[dict[str, Any]], pet_id: int, warmup: int
-) -> dict[str, Any]:
+    env: dict[str, str],
+    event_list: list[dict[str, Any]],
+    pet_id: int,
+    warmup: int,
+    processes: int = 1,
+) -> dict[tuple[str, int], Any]:
+    """`processes` worker processes per variant, keyed (variant, index)."""
     workers = {}
-    for name in VARIANTS:
-        command = [sys.executable, __file__, "--worker", name, "--events", json.dumps(event_list),
-                   "--pet-id", str(pet_id), "--warmup", str(warmup)]  # fmt: skip
-        workers[name] = subprocess.Popen(  # noqa: S603
-            command,
-            env=env | _app_env(name, env),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-    for name, process in workers.items():
+    for index in range(processes):
+        for name in VARIANTS:
+            command = [sys.executable, __file__, "--worker", name, "--events",
+                       json.dumps(event_list), "--pet-id", str(pet_id),
+                       "--warmup", str(warmup)]  # fmt: skip
+            workers[name, index] = subprocess.Popen(  # noqa: S603
+                command,
+                env=env | _app_env(name, env),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                bufsize=1,
+            )
+    for (name, _), process in workers.items():
         line = process.stdout.readline()
         if not line or "error" in json.loads(line):
             reason = json.loads(line)["error"] if line else "see its stderr"
@@ -508,23 +516,36 @@ def start_workers(
     return workers
 
 
-def run_rounds(workers: dict[str, Any], rounds: int, per_round: int) -> dict[str, Any]:
+def run_rounds(workers: dict[tuple[str, int], Any], rounds: int, per_round: int) -> dict[str, Any]:
     """{"wall"/"cpu"/"log": {variant: {event: [[ns, ...] per round]}}}; each round serves
-    every event with every variant, in a rotating order, so neighbours in time are compared."""
+    every event with every worker process, in a rotating order, so neighbours in time are
+    compared. A variant's processes are pooled: each round's list holds the samples of all
+    of them. One process per variant would leave each variant's figure to that process's
+    draw of address layout and hash seed, which moves a p50 by a few percent; pyperf runs
+    20 processes for the same reason (psf/pyperf#136)."""
+    names = list(dict.fromkeys(name for name, _ in workers))
     samples: dict[str, Any] = {
-        kind: {n: {e: [] for e in range(len(EVENT_NAMES))} for n in workers}
+        kind: {n: {e: [] for e in range(len(EVENT_NAMES))} for n in names}
         for kind in ("wall", "cpu", "log")
     }
     order = list(workers)
     for index in range(rounds):
         for event in range(len(EVENT_NAMES)):
+            pooled: dict[str, dict[str, list[float]]] = {
+                kind: {n: [] for n in names} for kind in ("wall", "cpu", "log")
+            }
             shift = (index + event) % len(order)
-            for name in order[shift:] + order[:shift]:
-                workers[name].stdin.write(json.dumps({"n": per_round, "event": event}) + "\n")
-                reply = json.loads(workers[name].stdout.readline())
+            for key in order[shift:] + order[:shift]:
+                workers[key].stdin.write(json.dumps({"n": per_round, "event": event}) + "\n")
+                reply = json.loads(workers[key].stdout.readline())
                 for kind in ("wall", "cpu"):
-                    samples[kind][name][event].append(reply[kind])
-                samples["log"][name][event].append([reply["log"] / per_round])
+                    pooled[kind][key[0]].extend(reply[kind])
+                pooled["log"][key[0]].append(reply["log"] / per_round)
+            for kind in ("wall", "cpu"):
+                for name in names:
+                    samples[kind][name][event].append(pooled[kind][name])
+            for name in names:
+                samples["log"][name][event].append([statistics.mean(pooled["log"][name])])
     for process in workers.values():
         process.stdin.close()
         process.wait(timeout=30)
@@ -829,7 +850,8 @@ def report(
         return values[min(len(values) - 1, int(len(values) * q))] / 1e3
 
     print(
-        f"\nPer request: {args.rounds} rounds x {args.requests} requests per variant and event, "
+        f"\nPer request: {args.rounds} rounds x {args.processes} processes x {args.requests} "
+        "requests per variant and event, "
         f"CPU {args.cpu}, Python {sys.version.split()[0]}; load average {loads[0]} at the start, "
         f"{loads[1]} at the end"
     )
@@ -863,36 +885,40 @@ def report(
             over.setdefault(kind, {})[f"policies {event_name}"] = value or float("nan")
         shown = f", by instructions {policies_instr:.3f}" if policies_instr else ""
         print(f"  floor/bare (the policies): wall {policies:.3f}, CPU {policies_cpu:.3f}{shown}")
-    cold_ratio = float("nan")
+    cold_ratios = {"wall": float("nan"), "instr": float("nan")}
     if cold:
-        cold_ratio = _report_cold(cold, cold_counted, args)
-    # The targets, on instruction counts when they were taken (noise-free), else wall clock.
-    basis = "instr" if counted else "wall"
-    adapter = max(over[basis][f"handler {e}"] for e in EVENT_NAMES)
-    policies = max(over[basis][f"policies {e}"] for e in EVENT_NAMES)
+        cold_ratios = _report_cold(cold, cold_counted, args)
     aa = max(abs(1 - over["wall"][f"floor2 {e}"]) for e in EVENT_NAMES)
-    checks = [
-        (f"handler/floor <= 1.03 on every event ({basis}: worst {adapter:.3f})", adapter <= 1.03),
-        (f"floor/bare <= 1.35 on every event ({basis}: worst {policies:.3f})", policies <= 1.35),
-        (
-            f"cold start <= 1.2x apig-wsgi's on SQLite "
-            f"({'instructions' if cold_counted else 'wall'} {cold_ratio:.2f})",
-            cold_ratio <= 1.2,
-        ),
-    ]
     print(f"\nA/A control (floor2/floor, wall): worst deviation {aa:.3f}")
-    for label, ok in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {label}")
-    return 0 if all(ok for _, ok in checks) else 1
+    # The targets by the clock, and by instruction counts (noise-free) where they were taken;
+    # the exit status is 0 only if every target is met on every basis shown.
+    verdicts = []
+    for basis, label in (("wall", "clock"), ("instr", "instructions")):
+        if basis == "instr" and not counted and not cold_counted:
+            continue
+        adapter = max(over[basis][f"handler {e}"] for e in EVENT_NAMES)
+        policies = max(over[basis][f"policies {e}"] for e in EVENT_NAMES)
+        checks = [
+            ("handler/floor <= 1.03 on every event (worst {:.3f})", adapter, 1.03),
+            ("floor/bare <= 1.35 on every event (worst {:.3f})", policies, 1.35),
+            ("cold start <= 1.2x apig-wsgi's on SQLite ({:.3f})", cold_ratios[basis], 1.2),
+        ]
+        for text, value, target in checks:
+            if math.isnan(value):
+                print(f"----  by {label}: {text.format(value)}: not measured in this run")
+                continue
+            print(f"{'PASS' if value <= target else 'FAIL'}  by {label}: {text.format(value)}")
+            verdicts.append(value <= target)
+    return 0 if all(verdicts) else 1
 
 
 def _report_cold(
     cold: dict[str, dict[str, float]],
     cold_counted: dict[str, dict[str, float]] | None,
     args: Any,
-) -> float:
-    """Print the cold start legs; return handler/apig on SQLite (issue 13's figure): by
-    instructions when they were counted, else by wall clock."""
+) -> dict[str, float]:
+    """Print the cold start legs; return handler/apig on SQLite (issue 13's figure) by the
+    clock ("wall") and by instructions ("instr", nan when not counted)."""
     print(
         f"\nCold start ({'package ' + str(args.package) if args.package else 'venv'}, median "
         f"of {args.cold_runs}): spawn -> first response, and the first request alone after "
@@ -913,7 +939,7 @@ def _report_cold(
             f"{instr.get('preinit', float('nan')) / 1e6:7.1f}M"
         )
 
-    def ratios(top: str, bottom: str, label: str) -> float:
+    def ratios(top: str, bottom: str, label: str) -> dict[str, float]:
         wall = cold[top]["cold"] / cold[bottom]["cold"]
         cpu = cold[top]["cold_cpu"] / cold[bottom]["cold_cpu"]
         preinit = cold[top]["preinit"] / cold[bottom]["preinit"]
@@ -925,7 +951,7 @@ def _report_cold(
             f"  {label}: cold {wall:.2f} (CPU {cpu:.2f}, instructions {instr:.2f}); "
             f"pre-initialised {preinit:.2f} (instructions {preinit_instr:.2f})"
         )
-        return instr if top in counted and bottom in counted else wall
+        return {"wall": wall, "instr": instr}
 
     figure = ratios("handler", "apig", "handler/apig, SQLite")
     ratios("handler", "apig_pkg", "handler/apig_pkg, SQLite")
@@ -939,6 +965,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--requests", type=int, default=50, help="per variant, event and round")
     parser.add_argument("--warmup", type=int, default=100, help="per event")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=3,
+        help="worker processes per variant for the warm legs, pooled (default 3)",
+    )
     parser.add_argument("--cold-runs", type=int, default=15)
     parser.add_argument(
         "--postgres",
@@ -1015,7 +1047,7 @@ def main() -> int:
 
 def run(args: Any, workdir: Path, database_url: str | None) -> tuple[Any, Any, Any, Any]:
     env, event_list, pet_id = prepare(workdir, args.setup_python)
-    workers = start_workers(env, event_list, pet_id, args.warmup)
+    workers = start_workers(env, event_list, pet_id, args.warmup, args.processes)
     samples = run_rounds(workers, args.rounds, args.requests)
     cold = cold_counted = counted = None
     if args.cold_runs:

@@ -120,3 +120,77 @@ def test_each_cold_start_gets_the_initialization_type_lambda_would_set(
     env = bench.ColdSetup.environment(setup, "handler", mode)
 
     assert env == {"DATABASE_URL": "sqlite:///db", "AWS_LAMBDA_INITIALIZATION_TYPE": initialization}
+
+
+class _FakeWorker:
+    """A worker process's pipes: answers each command with `walls` and logs `log` bytes a
+    request; remembers the commands, and the order of all workers' replies in `served`."""
+
+    def __init__(self, key: tuple[str, int], walls: list[int], log: int, served: list) -> None:
+        self.key, self.walls, self.log, self.served = key, walls, log, served
+        self.commands: list[dict] = []
+        self.stdin = SimpleNamespace(write=self._command, close=lambda: None)
+        self.stdout = SimpleNamespace(readline=self._reply)
+
+    def _command(self, line: str) -> None:
+        self.commands.append(json.loads(line))
+
+    def _reply(self) -> str:
+        self.served.append(self.key)
+        n = self.commands[-1]["n"]
+        return json.dumps({"wall": self.walls[:n], "cpu": self.walls[:n], "log": self.log * n})
+
+    def wait(self, timeout: float) -> int:
+        return 0
+
+
+def test_each_round_pools_the_samples_of_every_process_of_a_variant(bench: ModuleType) -> None:
+    served: list = []
+    workers = {
+        ("handler", 0): _FakeWorker(("handler", 0), [10, 11], 100, served),
+        ("floor", 0): _FakeWorker(("floor", 0), [7, 8], 50, served),
+        ("handler", 1): _FakeWorker(("handler", 1), [20, 21], 300, served),
+        ("floor", 1): _FakeWorker(("floor", 1), [9, 9], 50, served),
+    }
+
+    samples = bench.run_rounds(workers, rounds=2, per_round=2)
+
+    events = len(bench.EVENT_NAMES)
+    assert set(samples["wall"]) == {"handler", "floor"}
+    for event in range(events):
+        # One list per round, holding both processes' samples (in the round's order).
+        assert [sorted(c) for c in samples["wall"]["handler"][event]] == [[10, 11, 20, 21]] * 2
+        assert [sorted(c) for c in samples["cpu"]["floor"][event]] == [[7, 8, 9, 9]] * 2
+        assert samples["log"]["handler"][event] == [[200.0], [200.0]]
+    # Every process served every event in every round, the order rotating between rounds.
+    assert all(len(w.commands) == 2 * events for w in workers.values())
+    assert served[0] != served[4]
+
+
+def test_the_verdicts_are_by_the_clock_and_by_instructions_and_both_decide(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = range(len(bench.EVENT_NAMES))
+    walls = {"handler": 1020, "floor": 1000, "floor2": 1001, "bare": 800}
+    walls |= {name: 820 for name in ("apig", "slsw", "zappa", "mangum")}
+    samples = {
+        "wall": {n: {e: [[w]] for e in events} for n, w in walls.items()},
+        "cpu": {n: {e: [[w]] for e in events} for n, w in walls.items()},
+        "log": {n: {e: [[0]] for e in events} for n in walls},
+    }
+    args = SimpleNamespace(rounds=1, processes=1, requests=1, cpu=0)
+    within = {n: [float(w)] * len(events) for n, w in walls.items()}
+    over = within | {"handler": [1040.0] * len(events)}
+
+    warm_only = bench.report(samples, None, None, args, ("0", "0"))
+    by_clock = capsys.readouterr().out
+    counted_over = bench.report(samples, None, over, args, ("0", "0"))
+    by_both = capsys.readouterr().out
+
+    assert warm_only == 0
+    assert "PASS  by clock: handler/floor <= 1.03 on every event (worst 1.020)" in by_clock
+    assert "PASS  by clock: floor/bare <= 1.35 on every event (worst 1.250)" in by_clock
+    assert "not measured in this run" in by_clock  # no cold start in this run
+    assert "by instructions" not in by_clock
+    assert counted_over == 1
+    assert "FAIL  by instructions: handler/floor <= 1.03 on every event (worst 1.040)" in by_both
