@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
 import traceback
 from dataclasses import asdict
@@ -69,6 +70,10 @@ class ThreadInvoker:
 
 def _worker(handler_path: str, conn: Connection) -> None:
     """A worker process: one "Lambda instance" that imports the handler once (its cold start)."""
+    # What Lambda tells an instance started for a request, before its init: the handler
+    # module leaves what requests do not use to its first use then (lambda_runtime.handler),
+    # and a worker should run that init, not a server's. Kept if the shell sets another.
+    os.environ.setdefault("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
     handler = import_string(handler_path)
     while True:
         try:

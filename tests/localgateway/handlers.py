@@ -44,6 +44,7 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "access-control-allow-origin": "*",
             "x-context-request-id": context.aws_request_id,
             "x-handler-pid": str(os.getpid()),
+            "x-initialization-type": os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE", ""),
         },
         "cookies": ["session=abc; HttpOnly", "theme=dark"],
         "body": json.dumps(event),

@@ -327,6 +327,8 @@ def test_isolate_runs_the_handler_in_worker_processes_and_replaces_a_timed_out_o
     assert first.status_code == after.status_code == 200
     assert timed_out.status_code == 503
     assert int(first.headers["x-handler-pid"]) != process.pid
+    # Each worker initialises as a Lambda instance started by a request does.
+    assert first.headers["x-initialization-type"] == "on-demand"
     # The worker that served `first` took the held request and was killed; a new one answered.
     assert after.headers["x-handler-pid"] != first.headers["x-handler-pid"]
 
