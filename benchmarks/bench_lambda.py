@@ -10,7 +10,9 @@ variant runs in three processes (--processes, pooled: one process's draw of addr
 and hash seed moves its p50 by a few percent), all pinned to one CPU, in many short rounds:
 each round, every process serves a few requests (--requests) of one event, in a rotating
 order, so a slow spell of a shared host falls on every variant alike (with 30-50 requests a
-batch, variants ran a second apart and the A/A control moved 1-6%):
+batch, variants ran a second apart and the A/A control moved 1-6%). The first requests of
+each batch (--skip) are not timed: they refill the caches the other processes emptied (the
+first costs about twice a warm request); the first one's ratio is reported on its own:
 
   handler   lambda_runtime.handler.handler, a metered API key (this project)
   floor     a raw WSGI call of the same Django application (the handler's floor)
@@ -343,8 +345,8 @@ def worker(name: str, events_json: str, pet_id: int, warmup: int) -> None:
     texts = [json.dumps(event) for event in event_list]
     for line in sys.stdin:
         command = json.loads(line)
-        count, text = command["n"], texts[command["event"]]
-        inputs = [json.loads(text) for _ in range(count)]
+        skip, text = command.get("skip", 0), texts[command["event"]]
+        inputs = [json.loads(text) for _ in range(skip + command["n"])]
         wall, cpu = [], []
         sys.stderr.flush()
         logged = os.fstat(2).st_size
@@ -354,8 +356,9 @@ def worker(name: str, events_json: str, pet_id: int, warmup: int) -> None:
             wall.append(time.perf_counter_ns() - started)
             cpu.append(time.process_time_ns() - started_cpu)
         sys.stderr.flush()
-        log_bytes = os.fstat(2).st_size - logged
-        protocol.write(json.dumps({"wall": wall, "cpu": cpu, "log": log_bytes}) + "\n")
+        log_bytes = (os.fstat(2).st_size - logged) / len(inputs)
+        reply = {"wall": wall[skip:], "cpu": cpu[skip:], "first": wall[0], "log": log_bytes}
+        protocol.write(json.dumps(reply) + "\n")
 
 
 def warm_up(call: Any, event_list: list[dict[str, Any]], warmup: int) -> None:
@@ -520,35 +523,41 @@ def start_workers(
     return workers
 
 
-def run_rounds(workers: dict[tuple[str, int], Any], rounds: int, per_round: int) -> dict[str, Any]:
-    """{"wall"/"cpu"/"log": {variant: {event: [[ns, ...] per round]}}}; each round serves
-    every event with every worker process, in a rotating order, so neighbours in time are
-    compared. A variant's processes are pooled: each round's list holds the samples of all
-    of them. One process per variant would leave each variant's figure to that process's
+def run_rounds(
+    workers: dict[tuple[str, int], Any], rounds: int, per_round: int, skip: int = 0
+) -> dict[str, Any]:
+    """{"wall"/"cpu"/"log"/"first": {variant: {event: [[ns, ...] per round]}}}; each round
+    serves every event with every worker process, in a rotating order, so neighbours in time
+    are compared. A variant's processes are pooled: each round's list holds the samples of
+    all of them. One process per variant would leave each variant's figure to that process's
     draw of address layout and hash seed, which moves a p50 by a few percent; pyperf runs
-    20 processes for the same reason (psf/pyperf#136)."""
+    20 processes for the same reason (psf/pyperf#136). Each process serves `skip` requests
+    untimed before its `per_round` timed ones: the other processes ran in between, and the
+    first requests after them refill the CPU caches (the first costs about twice a warm
+    one); "first" keeps that first request's time."""
     names = list(dict.fromkeys(name for name, _ in workers))
+    kinds = ("wall", "cpu", "log", "first")
     samples: dict[str, Any] = {
-        kind: {n: {e: [] for e in range(len(EVENT_NAMES))} for n in names}
-        for kind in ("wall", "cpu", "log")
+        kind: {n: {e: [] for e in range(len(EVENT_NAMES))} for n in names} for kind in kinds
     }
     order = list(workers)
+    command = {"n": per_round, "skip": skip}
     for index in range(rounds):
         for event in range(len(EVENT_NAMES)):
             pooled: dict[str, dict[str, list[float]]] = {
-                kind: {n: [] for n in names} for kind in ("wall", "cpu", "log")
+                kind: {n: [] for n in names} for kind in kinds
             }
             shift = (index + event) % len(order)
             for key in order[shift:] + order[:shift]:
-                workers[key].stdin.write(json.dumps({"n": per_round, "event": event}) + "\n")
+                workers[key].stdin.write(json.dumps(command | {"event": event}) + "\n")
                 reply = json.loads(workers[key].stdout.readline())
                 for kind in ("wall", "cpu"):
                     pooled[kind][key[0]].extend(reply[kind])
-                pooled["log"][key[0]].append(reply["log"] / per_round)
-            for kind in ("wall", "cpu"):
-                for name in names:
-                    samples[kind][name][event].append(pooled[kind][name])
+                pooled["log"][key[0]].append(reply["log"])
+                pooled["first"][key[0]].append(reply["first"])
             for name in names:
+                for kind in ("wall", "cpu", "first"):
+                    samples[kind][name][event].append(pooled[kind][name])
                 samples["log"][name][event].append([statistics.mean(pooled["log"][name])])
     for process in workers.values():
         process.stdin.close()
@@ -889,6 +898,17 @@ def report(
             over.setdefault(kind, {})[f"policies {event_name}"] = value or float("nan")
         shown = f", by instructions {policies_instr:.3f}" if policies_instr else ""
         print(f"  floor/bare (the policies): wall {policies:.3f}, CPU {policies_cpu:.3f}{shown}")
+        if "first" in samples:  # (not in results saved before it was kept)
+            first = []
+            for name, (app, _) in VARIANTS.items():
+                if name != FLOOR[app]:
+                    cold_first = samples["first"]
+                    ratio = _ratio(cold_first[name][event], cold_first[FLOOR[app]][event])
+                    first.append(f"{name} {ratio:.3f}")
+            print(
+                "  first request of a batch (caches cold after the other processes), over "
+                f"its floor: {', '.join(first)}"
+            )
     cold_ratios = {"wall": float("nan"), "instr": float("nan")}
     if cold:
         cold_ratios = _report_cold(cold, cold_counted, args)
@@ -972,6 +992,12 @@ def main() -> int:
     )
     parser.add_argument("--warmup", type=int, default=100, help="per event")
     parser.add_argument(
+        "--skip",
+        type=int,
+        default=2,
+        help="untimed requests per process before each round's timed ones (default 2)",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=3,
@@ -1054,7 +1080,7 @@ def main() -> int:
 def run(args: Any, workdir: Path, database_url: str | None) -> tuple[Any, Any, Any, Any]:
     env, event_list, pet_id = prepare(workdir, args.setup_python)
     workers = start_workers(env, event_list, pet_id, args.warmup, args.processes)
-    samples = run_rounds(workers, args.rounds, args.requests)
+    samples = run_rounds(workers, args.rounds, args.requests, args.skip)
     cold = cold_counted = counted = None
     if args.cold_runs:
         kinds: dict[str, dict[str, Any]] = {kind: {"event": event_list[0]} for kind in COLD_KINDS}

@@ -138,7 +138,8 @@ class _FakeWorker:
     def _reply(self) -> str:
         self.served.append(self.key)
         n = self.commands[-1]["n"]
-        return json.dumps({"wall": self.walls[:n], "cpu": self.walls[:n], "log": self.log * n})
+        reply = {"wall": self.walls[:n], "cpu": self.walls[:n], "log": self.log}
+        return json.dumps(reply | {"first": self.walls[0] * 2})
 
     def wait(self, timeout: float) -> int:
         return 0
@@ -153,7 +154,7 @@ def test_each_round_pools_the_samples_of_every_process_of_a_variant(bench: Modul
         ("floor", 1): _FakeWorker(("floor", 1), [9, 9], 50, served),
     }
 
-    samples = bench.run_rounds(workers, rounds=2, per_round=2)
+    samples = bench.run_rounds(workers, rounds=2, per_round=2, skip=3)
 
     events = len(bench.EVENT_NAMES)
     assert set(samples["wall"]) == {"handler", "floor"}
@@ -162,8 +163,11 @@ def test_each_round_pools_the_samples_of_every_process_of_a_variant(bench: Modul
         assert [sorted(c) for c in samples["wall"]["handler"][event]] == [[10, 11, 20, 21]] * 2
         assert [sorted(c) for c in samples["cpu"]["floor"][event]] == [[7, 8, 9, 9]] * 2
         assert samples["log"]["handler"][event] == [[200.0], [200.0]]
-    # Every process served every event in every round, the order rotating between rounds.
+        assert [sorted(c) for c in samples["first"]["handler"][event]] == [[20, 40]] * 2
+    # Every process served every event in every round, each time after 3 untimed requests,
+    # the order rotating between rounds.
     assert all(len(w.commands) == 2 * events for w in workers.values())
+    assert all(c["skip"] == 3 and c["n"] == 2 for w in workers.values() for c in w.commands)
     assert served[0] != served[4]
 
 
@@ -177,6 +181,7 @@ def test_the_verdicts_are_by_the_clock_and_by_instructions_and_both_decide(
         "wall": {n: {e: [[w]] for e in events} for n, w in walls.items()},
         "cpu": {n: {e: [[w]] for e in events} for n, w in walls.items()},
         "log": {n: {e: [[0]] for e in events} for n in walls},
+        "first": {n: {e: [[2 * w]] for e in events} for n, w in walls.items()},
     }
     args = SimpleNamespace(rounds=1, processes=1, requests=1, cpu=0)
     within = {n: [float(w)] * len(events) for n, w in walls.items()}
@@ -192,5 +197,6 @@ def test_the_verdicts_are_by_the_clock_and_by_instructions_and_both_decide(
     assert "PASS  by clock: floor/bare <= 1.35 on every event (worst 1.250)" in by_clock
     assert "not measured in this run" in by_clock  # no cold start in this run
     assert "by instructions" not in by_clock
+    assert "over its floor: handler 1.020, floor2 1.001, apig 1.025" in by_clock
     assert counted_over == 1
     assert "FAIL  by instructions: handler/floor <= 1.03 on every event (worst 1.040)" in by_both
