@@ -8,12 +8,12 @@ Per request, `GET /v1/pets/{id}` (detail) and `GET /v1/pets` (list, a page of 20
 an HTTP API payload 2.0 and 1.0 event, a real row, SQLite (persistent connections). Each
 variant runs in six processes (--processes, pooled: on a virtual machine one process's
 draw of memory and address layout can move its p50 by 5-30%, steadily), all pinned to one
-CPU, in many short rounds:
-each round, every process serves a few requests (--requests) of one event, in a rotating
-order, so a slow spell of a shared host falls on every variant alike (with 30-50 requests a
-batch, variants ran a second apart and the A/A control moved 1-6%). The first requests of
-each batch (--skip) are not timed: they refill the caches the other processes emptied (the
-first costs about twice a warm request); the first one's ratio is reported on its own:
+CPU, in many short rounds: each round, every process serves a few requests (--requests) of
+one event, in a rotating order, so a slow spell of a shared host falls on every variant
+alike (with 30-50 requests a batch, variants ran a second apart and the A/A control moved
+1-6%). The first requests of each batch (--skip) are not timed: they refill the caches the
+other processes emptied (the first costs about twice a warm request); the first one's ratio
+is reported on its own:
 
   handler   lambda_runtime.handler.handler, a metered API key (this project)
   floor     a raw WSGI call of the same Django application (the handler's floor)
@@ -531,8 +531,9 @@ def run_rounds(
     serves every event with every worker process, in a rotating order, so neighbours in time
     are compared. A variant's processes are pooled: each round's list holds the samples of
     all of them. One process per variant would leave each variant's figure to that process's
-    draw of address layout and hash seed, which moves a p50 by a few percent; pyperf runs
-    20 processes for the same reason (psf/pyperf#136). Each process serves `skip` requests
+    draw of memory and address layout and hash seed, which moves a p50 by a few percent (on
+    this project's VM up to 30%); pyperf runs 20 processes for the same reason
+    (psf/pyperf#136). Each process serves `skip` requests
     untimed before its `per_round` timed ones: the other processes ran in between, and the
     first requests after them refill the CPU caches (the first costs about twice a warm
     one); "first" keeps that first request's time."""
@@ -900,11 +901,10 @@ def report(
         shown = f", by instructions {policies_instr:.3f}" if policies_instr else ""
         print(f"  floor/bare (the policies): wall {policies:.3f}, CPU {policies_cpu:.3f}{shown}")
         if "first" in samples:  # (not in results saved before it was kept)
-            first = []
+            first, firsts = [], samples["first"]
             for name, (app, _) in VARIANTS.items():
                 if name != FLOOR[app]:
-                    cold_first = samples["first"]
-                    ratio = _ratio(cold_first[name][event], cold_first[FLOOR[app]][event])
+                    ratio = _ratio(firsts[name][event], firsts[FLOOR[app]][event])
                     first.append(f"{name} {ratio:.3f}")
             print(
                 "  first request of a batch (caches cold after the other processes), over "
