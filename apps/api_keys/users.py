@@ -6,24 +6,24 @@ X-RateLimit-* headers and GET /v1/usage then work exactly as for a key.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from django.db import IntegrityError, transaction
 
 from apps.api_keys.models import UsagePlan, UserMeter
 from apps.api_keys.selectors import default_user_plan
+from apps.common.records import ValueRecord
 
 
 class NoPlanError(Exception):
     """The user has no plan and the default plan does not exist."""
 
 
-class UserSubject:
+class UserSubject(ValueRecord):
     """What the counters meter for a token user (see counters.Metered)."""
 
-    # Written out rather than a frozen dataclass (the same equality and repr): a dataclass
-    # compiles its methods when the module is imported, at every Lambda cold start.
     __slots__ = ("identity", "meter", "pk", "plan")
+    _fields = ("pk", "plan", "meter", "identity")
 
     def __init__(
         self,
@@ -37,24 +37,6 @@ class UserSubject:
         self.meter: Final = meter
         # Who the caller is, for GET /v1/usage: {"issuer": ..., "subject": ...}.
         self.identity: Final[dict[str, str]] = {} if identity is None else identity
-
-    def _values(self) -> tuple[Any, ...]:
-        return (self.pk, self.plan, self.meter, self.identity)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, UserSubject) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    # Like the frozen dataclass's (which raised too: `identity` is a dict).
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        return (
-            f"UserSubject(pk={self.pk!r}, plan={self.plan!r}, meter={self.meter!r}, "
-            f"identity={self.identity!r})"
-        )
 
 
 def user_meter_get_or_create(*, user_id: int) -> UserMeter:

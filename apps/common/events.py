@@ -18,6 +18,8 @@ from typing import Any, Final
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common.records import ValueRecord
+
 logger = logging.getLogger(__name__)
 
 Subscriber = Callable[["DomainEvent"], None]
@@ -27,16 +29,15 @@ Subscriber = Callable[["DomainEvent"], None]
 _subscribers: dict[str, Subscriber] = {}
 
 
-class DomainEvent:
+class DomainEvent(ValueRecord):
     """One change to one object, as its owner's clients learn about it.
 
     `type` is "<object>.<what>" (pet.created, photo.ready, ...); `data` is the object as
     the REST API shows it after the change (None for a deletion); `version` its version.
     """
 
-    # Written out rather than a frozen dataclass (the same equality, hash and repr): a
-    # dataclass compiles its methods when the module is imported, at every Lambda cold start.
     __slots__ = ("at", "data", "object_id", "owner_id", "type", "version")
+    _fields = ("type", "owner_id", "object_id", "version", "data", "at")
 
     def __init__(
         self,
@@ -53,22 +54,6 @@ class DomainEvent:
         self.version: Final = version
         self.data: Final = data
         self.at: Final = timezone.now() if at is None else at
-
-    def _values(self) -> tuple[Any, ...]:
-        return (self.type, self.owner_id, self.object_id, self.version, self.data, self.at)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DomainEvent) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        names = ("type", "owner_id", "object_id", "version", "data", "at")
-        shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._values(), strict=True))
-        return f"DomainEvent({shown})"
 
     def message(self) -> dict[str, Any]:
         """The JSON object clients receive (docs/realtime.md)."""

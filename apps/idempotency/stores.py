@@ -21,6 +21,7 @@ from typing import NamedTuple, Protocol
 
 from django.db import IntegrityError, transaction
 
+from apps.common.records import ValueRecord
 from apps.idempotency.conf import idempotency_settings
 from apps.idempotency.models import IdempotencyRecord
 
@@ -43,30 +44,14 @@ class Replay(NamedTuple):
     response: StoredResponse
 
 
-class _Outcome:
-    """An outcome with no data: equal to any other of its class, and immutable."""
-
-    # Hand-written rather than @dataclass(frozen=True): a dataclass compiles its methods when
-    # the module is imported, which every Lambda cold start pays for.
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return other.__class__ is self.__class__
-
-    def __hash__(self) -> int:
-        return hash(self.__class__)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}()"
-
-
-class InProgress(_Outcome):
+# The two outcomes without data: equal to any other of their class, immutable.
+class InProgress(ValueRecord):
     """Another request holds the key and is still running (409)."""
 
     __slots__ = ()
 
 
-class Mismatch(_Outcome):
+class Mismatch(ValueRecord):
     """The key was used for a different request (422)."""
 
     __slots__ = ()
