@@ -36,6 +36,7 @@ from apps.common.errors import (
 from apps.common.logging import request_context
 from lambda_runtime.stage import StagePrefix, stage_prefix
 from lambda_runtime.wsgi import (
+    BoundedMemo,
     WSGIApplication,
     WSGIResponse,
     call_application,
@@ -138,19 +139,10 @@ class _ALBEvent(_Event, ALB):
 # compares them). Mangum's own decision of what is text and what goes base64.
 
 
-class _LowerNames(dict[str, str]):
-    """Response header name -> its lower case, made once per name: an application sends
-    the same few dozen names, and a dict lookup costs less than a new lower-cased string.
-    Bounded, since an application may echo names it was sent."""
-
-    def __missing__(self, name: str) -> str:
-        lower = name.lower()
-        if len(self) < 1024:
-            self[name] = lower
-        return lower
-
-
-_LOWER = _LowerNames()
+# Response header name -> its lower case, made once per name: an application sends the same
+# few dozen names, and a dict lookup costs less than a new lower-cased string. Bounded, since
+# an application may echo names it was sent.
+_LOWER = BoundedMemo(str.lower, 1024)
 
 
 def _shape_v2(response: WSGIResponse, config: LambdaConfig) -> dict[str, Any]:

@@ -8,13 +8,15 @@ import io
 import sys
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol, TypedDict, TypeVar
 from urllib.parse import unquote_to_bytes, urlencode
 
 from mangum.handlers.alb import encode_query_string_for_alb
 from mangum.types import Response
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
+K = TypeVar("K")
+V = TypeVar("V")
 StartResponse = Callable[..., Callable[[bytes], object]]
 
 
@@ -60,27 +62,40 @@ def _wsgi_str(value: str) -> str:
     return value if value.isascii() else value.encode().decode("latin-1")
 
 
-class _EnvironKeys(dict[str, str]):
-    """Header name as sent -> environ key ("" for a header that is dropped), made once per
-    name: `_KEYS[name]` in the header loops (a subscript costs less by the clock than a
-    `.get()` call, nine times an invoke). Bounded, since clients choose header names."""
+class BoundedMemo(dict[K, V]):
+    """key -> make(key), made once per key and kept for at most `limit` keys (the keys come
+    from clients or applications, so the memo is bounded; past it, values are made each
+    time). Read as `memo[key]` on the request path: a subscript costs less by the clock than
+    a `.get()` call."""
 
-    def __missing__(self, raw_name: str) -> str:
-        name = raw_name.lower()
-        if name in _CONTENT_HEADERS:
-            key = _CONTENT_HEADERS[name]
-        elif "_" in name:
-            # Like runserver, gunicorn and nginx: "x_forwarded_proto" must not be able to
-            # pose as "x-forwarded-proto", since both would become the same environ key.
-            key = ""
-        else:
-            key = "HTTP_" + _wsgi_str(name).upper().replace("-", "_")
-        if len(self) < _KEYS_MAX:
-            self[raw_name] = key
-        return key
+    __slots__ = ("limit", "make")
+
+    def __init__(self, make: Callable[[K], V], limit: int) -> None:
+        super().__init__()
+        self.make = make
+        self.limit = limit
+
+    def __missing__(self, key: K) -> V:
+        value = self.make(key)  # may raise: nothing is kept then
+        if len(self) < self.limit:
+            self[key] = value
+        return value
 
 
-_KEYS = _EnvironKeys()
+def _make_environ_key(raw_name: str) -> str:
+    name = raw_name.lower()
+    if name in _CONTENT_HEADERS:
+        return _CONTENT_HEADERS[name]
+    if "_" in name:
+        # Like runserver, gunicorn and nginx: "x_forwarded_proto" must not be able to pose
+        # as "x-forwarded-proto", since both would become the same environ key.
+        return ""
+    return "HTTP_" + _wsgi_str(name).upper().replace("-", "_")
+
+
+# Header name as sent -> environ key ("" for a header that is dropped): `_KEYS[name]` in
+# the header loops, nine times an invoke.
+_KEYS = BoundedMemo(_make_environ_key, _KEYS_MAX)
 
 
 def _environ_key(raw_name: str) -> str:
@@ -157,19 +172,15 @@ def _set_server(
     else:
         name, port = host.split(":")
     environ["SERVER_NAME"] = name
-    if (number := _PORTS.get(port)) is None:
-        number = str(int(port))  # ValueError: a malformed event
-        if len(_PORTS) < _PORTS_MAX:
-            _PORTS[port] = number
-    environ["SERVER_PORT"] = number
+    environ["SERVER_PORT"] = _PORTS[port]  # ValueError: a malformed event
     environ["wsgi.url_scheme"] = proto if proto in ("http", "https") else "https"
     return environ
 
 
 # Port text (or the default int) -> SERVER_PORT, as int() normalises it; bounded, since
 # clients choose X-Forwarded-Port and the Host's port.
-_PORTS: dict[Any, str] = {}
 _PORTS_MAX = 64
+_PORTS: BoundedMemo[Any, str] = BoundedMemo(lambda port: str(int(port)), _PORTS_MAX)
 
 
 def _original(value: str | None) -> str | None:
@@ -294,20 +305,18 @@ def call_application(app: WSGIApplication, environ: dict[str, Any]) -> WSGIRespo
         if close := getattr(result, "close", None):
             close()
     status, headers = started
-    if (code := _STATUS_CODES.get(status)) is None:
-        code = int(status[:3])
-        if len(_STATUS_CODES) < _STATUS_CODES_MAX:
-            _STATUS_CODES[status] = code
     return {
-        "status": code,
+        "status": _STATUS_CODES[status],
         "headers": headers,
         "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else body,
     }
 
 
 # "200 OK" -> 200: a handful of status lines, each parsed once; bounded all the same.
-_STATUS_CODES: dict[str, int] = {}
 _STATUS_CODES_MAX = 128
+_STATUS_CODES: BoundedMemo[str, int] = BoundedMemo(
+    lambda status: int(status[:3]), _STATUS_CODES_MAX
+)
 
 
 def mangum_response(response: WSGIResponse) -> Response:

@@ -118,10 +118,10 @@ def test_a_port_that_is_not_a_number_is_a_400_every_time(invoke: Invoke) -> None
 
 
 def test_the_memos_stay_bounded_whatever_clients_send(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wsgi, "_PORTS", {})
-    monkeypatch.setattr(wsgi, "_STATUS_CODES", {})
-    monkeypatch.setattr(wsgi, "_KEYS", wsgi._EnvironKeys())
-    monkeypatch.setattr(lambda_adapter, "_LOWER", lambda_adapter._LowerNames())
+    for module, name in ((wsgi, "_PORTS"), (wsgi, "_STATUS_CODES"), (wsgi, "_KEYS"),
+                         (lambda_adapter, "_LOWER")):  # fmt: skip
+        memo = getattr(module, name)
+        monkeypatch.setattr(module, name, wsgi.BoundedMemo(memo.make, memo.limit))
 
     for number in range(2000):
         assert wsgi._set_server({}, None, None, str(number))["SERVER_PORT"] == str(number)
